@@ -73,7 +73,7 @@ for (const e of datamodel.enums.filter((e) => only.size === 0 || usedEnums.has(e
 for (const model of models) {
   const lines = model.fields
     .filter((f) => f.kind !== 'object')
-    .map((f) => `    ${q(f.dbName ?? f.name)} ${sqlType(f)}${f.isRequired ? ' NOT NULL' : ''}${sqlDefault(f)}`);
+    .map((f) => `    ${q(f.dbName ?? f.name)} ${sqlType(f)}${f.isRequired && !f.isList ? ' NOT NULL' : ''}${sqlDefault(f)}`);
   const pkFields = model.primaryKey?.fields ?? model.fields.filter((f) => f.isId).map((f) => f.name);
   const pkName = model.primaryKey?.name ?? `${table(model)}_pkey`;
   lines.push(`\n    CONSTRAINT ${q(pkName)} PRIMARY KEY (${pkFields.map((f) => q(column(model, f))).join(',')})`);

@@ -192,7 +192,7 @@ CREATE TABLE "distro" (
     "id" SERIAL NOT NULL,
     "name" TEXT NOT NULL,
     "os_version_id" INTEGER NOT NULL,
-    "tags" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
+    "tags" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "distro_pkey" PRIMARY KEY ("id")
@@ -301,7 +301,7 @@ CREATE TABLE "cpu" (
     "cores" INTEGER,
     "sockets" INTEGER,
     "hyper" BOOLEAN NOT NULL DEFAULT false,
-    "flags" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
+    "flags" TEXT[] DEFAULT ARRAY[]::TEXT[],
 
     CONSTRAINT "cpu_pkey" PRIMARY KEY ("system_id")
 );
@@ -576,8 +576,8 @@ CREATE TABLE "job" (
     "retention_tag_id" INTEGER NOT NULL,
     "product_id" INTEGER,
     "whiteboard" TEXT NOT NULL DEFAULT '',
-    "notify_cc" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
-    "extra_xml" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
+    "notify_cc" TEXT[] DEFAULT ARRAY[]::TEXT[],
+    "extra_xml" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "status" "task_status" NOT NULL DEFAULT 'New',
     "result" "task_result" NOT NULL DEFAULT 'New',
     "ttasks" INTEGER NOT NULL DEFAULT 0,
@@ -638,9 +638,9 @@ CREATE TABLE "recipe" (
     "explicit_distro" JSONB,
     "reservesys_duration" INTEGER,
     "reservesys_when" TEXT,
-    "packages" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
+    "packages" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "repos" JSONB NOT NULL DEFAULT '[]',
-    "ks_appends" TEXT[] NOT NULL DEFAULT ARRAY[]::TEXT[],
+    "ks_appends" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "kickstart" TEXT,
     "partitions" JSONB NOT NULL DEFAULT '[]',
     "xml" TEXT NOT NULL,

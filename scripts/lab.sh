@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Quick start: installs what is missing, starts PostgreSQL and Redis, creates the `erlen`
+# database, an admin account and a demo lab, writes .erlen/quickstart.env for the CLI, and
+# runs the server in the foreground (Ctrl-C stops it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-ready.sh
+
+mkdir -p .erlen
+if [ ! -s .erlen/secret.key ]; then
+  (umask 077 && node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('hex'))" > .erlen/secret.key)
+fi
+
+export ERLEN_HOST="${ERLEN_HOST:-127.0.0.1}"
+export ERLEN_PORT="${ERLEN_PORT:-8080}"
+export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/erlen}"
+export ERLEN_SECRET_KEY="${ERLEN_SECRET_KEY:-$(cat .erlen/secret.key)}"
+url="http://${ERLEN_HOST}:${ERLEN_PORT}"
+
+db_name="${DATABASE_URL##*/}"
+if ! psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '${db_name}'" | grep -q 1; then
+  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE \"${db_name}\""
+fi
+
+bootstrap=$(node dist/server/src/admin-cli.js bootstrap --username admin --demo-lab)
+token=$(printf '%s' "$bootstrap" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.parse(s).token))")
+(umask 077 && printf 'export ERLEN_URL=%s\nexport ERLEN_TOKEN=%s\n' "$url" "$token" > .erlen/quickstart.env)
+
+cat <<MSG
+
+  Erlen is starting at ${url}
+    API docs:      ${url}/docs      (OpenAPI: ${url}/openapi.json)
+    Demo lab:      lab1.erlen.test with systems sim1..sim4.lab1.erlen.test (virtual power)
+    CLI, from another terminal in this folder:
+      source .erlen/quickstart.env
+      npx erlen system-list
+      npx erlen job-submit docs/examples/hello-job.xml
+      npx erlen job-list --mine
+
+MSG
+exec node dist/server/src/main.js
