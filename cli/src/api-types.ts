@@ -1,0 +1,154 @@
+/**
+ * Shapes of the HTTP API as docs/api.md describes them. Hand-written until a client is
+ * generated from the server's OpenAPI document; only the fields the CLI reads are required.
+ */
+import type { Result, Status, TaskCounters } from '../../common/src/domain/status.js';
+
+/** Error body of every non-2xx response. */
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface WhoAmI {
+  username: string;
+  displayName: string;
+  email: string;
+  kind: 'user' | 'labcontroller';
+  admin: boolean;
+}
+
+/** A warning attached to an accepted job; the contract does not pin its shape down. */
+export type SubmitWarning = string | { line?: number; column?: number; message: string };
+
+export interface SubmitResult {
+  id: string;
+  warnings: SubmitWarning[];
+}
+
+export interface DryRunResult {
+  valid: boolean;
+  warnings: SubmitWarning[];
+}
+
+export interface JobSummary {
+  id: string;
+  owner: string;
+  submitter: string;
+  group?: string;
+  whiteboard: string;
+  retentionTag: string;
+  product?: string;
+  status: Status;
+  result: Result;
+  isFinished: boolean;
+  submittedAt: string;
+  counters: TaskCounters;
+}
+
+export interface TaskDetail {
+  id: string;
+  name: string;
+  role: string;
+  status: Status;
+  result: Result;
+  startTime?: string;
+  finishTime?: string;
+  params: { name: string; value: string }[];
+  results: { id: string; path: string; result: Result; score?: string; message: string; startTime: string }[];
+}
+
+export interface RecipeDetail {
+  id: string;
+  kind: 'machine' | 'guest';
+  whiteboard: string;
+  role: string;
+  status: Status;
+  result: Result;
+  distroTree?: { id: number; distro: string; arch: string; variant: string; family: string };
+  system?: string;
+  startTime?: string;
+  finishTime?: string;
+  guests: RecipeDetail[];
+  tasks: TaskDetail[];
+}
+
+export interface JobDetail extends JobSummary {
+  notifyCc?: string[];
+  recipeSets: {
+    id: string;
+    priority: string;
+    status: Status;
+    result: Result;
+    waived: boolean;
+    recipes: RecipeDetail[];
+  }[];
+}
+
+export interface LabControllerCreated {
+  fqdn: string;
+  username: string;
+  token: string;
+}
+
+export interface LabControllerSummary {
+  fqdn: string;
+  disabled: boolean;
+  online: boolean;
+  lastSeenAt?: string | null;
+}
+
+export const SYSTEM_STATUSES = ['Automated', 'Manual', 'Broken', 'Removed'] as const;
+export const SYSTEM_TYPES = ['Machine', 'Laptop', 'Prototype', 'Resource'] as const;
+
+export interface PowerInput {
+  type: string;
+  address: string;
+  user?: string;
+  password?: string;
+  id?: string;
+  quiescentPeriod?: number;
+}
+
+/** SystemInput; the hardware fields the CLI has no flags for pass through from `--json`. */
+export interface SystemInput {
+  fqdn: string;
+  labController?: string;
+  owner?: string;
+  status?: (typeof SYSTEM_STATUSES)[number];
+  type?: (typeof SYSTEM_TYPES)[number];
+  arches: string[];
+  memory?: number;
+  vendor?: string;
+  model?: string;
+  location?: string;
+  keyValues?: Record<string, string | number | (string | number)[]>;
+  power?: PowerInput;
+  [field: string]: unknown;
+}
+
+/** The contract leaves SystemSummary/SystemDetail unspecified beyond carrying the FQDN. */
+export interface SystemSummary {
+  fqdn: string;
+  [field: string]: unknown;
+}
+
+export interface DistroTreeInput {
+  name: string;
+  arch: string;
+  variant?: string;
+  [field: string]: unknown;
+}
+
+export interface DistroTreeImported {
+  id: number;
+  distro: string;
+  arch: string;
+  variant: string;
+}
