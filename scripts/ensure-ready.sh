@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # npm writes node_modules/.package-lock.json on every install, so it dates the last install.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  bash scripts/install-deps.sh
+  npm ci
 fi
 
 stamp=dist/.build-stamp
