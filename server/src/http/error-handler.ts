@@ -1,0 +1,34 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ErlenError, isErlenError } from '../../../common/src/errors.js';
+
+/**
+ * Every failure leaves the server as `{ code, message, details? }`. Unexpected errors are
+ * logged with the request id and reported without their internals.
+ */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | ErlenError, request, reply) => {
+    if (isErlenError(error)) {
+      if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
+      return reply.status(error.statusCode).send({ code: error.code, message: error.message, details: error.details });
+    }
+    if (error.validation) {
+      const where = error.validationContext ?? 'request';
+      const details = error.validation.map((v) => ({ path: `${where}${v.instancePath}`, message: v.message }));
+      return reply.status(400).send({ code: 'BAD_REQUEST', message: `invalid ${where}: ${error.message}`, details });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send({ code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the server accepts' });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.status(415).send({ code: 'UNSUPPORTED_MEDIA_TYPE', message: error.message });
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      return reply.status(error.statusCode).send({ code: 'BAD_REQUEST', message: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ code: 'INTERNAL', message: `internal error (request ${request.id})` });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}

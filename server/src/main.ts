@@ -1,0 +1,35 @@
+import { buildApp } from './app.js';
+import { loadServerConfig } from './config.js';
+import { applyMigrations } from './db/migrate.js';
+import { defaultMigrationsDir } from './db/repo-paths.js';
+import { createPrisma } from './db/prisma.js';
+import { bullmqSchedulerEvents } from './events/scheduler-events.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<void> {
+  const config = loadServerConfig();
+  const logger = createLogger(config.logLevel, 'erlen-server');
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+  await applyMigrations({ connectionString: config.databaseUrl, migrationsDir: defaultMigrationsDir(), logger });
+  const db = createPrisma(config.databaseUrl);
+  const events = bullmqSchedulerEvents(config.redisUrl, config.queuePrefix, logger);
+  const app = await buildApp({ config, db, events, logger });
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    await events.close();
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((error: unknown) => {
+  console.error(`erlen-server: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

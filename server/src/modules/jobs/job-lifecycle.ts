@@ -1,0 +1,203 @@
+import { ErlenError } from '../../../../common/src/errors.js';
+import {
+  STATUSES,
+  canTransition,
+  countTasks,
+  isFinished,
+  rollUpResult,
+  rollUpStatus,
+  type Result,
+  type Status,
+} from '../../../../common/src/domain/status.js';
+import { formatTaskspec } from '../../../../common/src/domain/taskspec.js';
+import type { Db, Prisma } from '../../db/prisma.js';
+
+type Tx = Prisma.TransactionClient;
+const FINISHED = STATUSES.filter(isFinished);
+
+export type StopKind = 'cancel' | 'abort';
+export type StopTarget = { jobId: number } | { recipeSetId: number } | { recipeId: number };
+
+/**
+ * Cancel (user) or abort (system) everything unfinished under a job, recipe set or recipe.
+ * As in Beaker, every unfinished task gets a Warn result at path "/" carrying the reason,
+ * then statuses roll up and finished recipe sets release their systems.
+ */
+export async function stop(db: Db, target: StopTarget, kind: StopKind, message: string, now = new Date()): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const jobId = await jobIdOf(tx, target);
+    await lockJob(tx, jobId);
+    const recipeFilter: Prisma.RecipeWhereInput =
+      'jobId' in target
+        ? { recipeSet: { jobId } }
+        : 'recipeSetId' in target
+          ? { recipeSetId: target.recipeSetId }
+          : { OR: [{ id: target.recipeId }, { hostRecipeId: target.recipeId }] };
+    const status: Status = kind === 'cancel' ? 'Cancelled' : 'Aborted';
+    const reason = message || (kind === 'cancel' ? 'Cancelled' : 'Aborted');
+    const tasks = await tx.recipeTask.findMany({
+      where: { recipe: recipeFilter, status: { notIn: FINISHED } },
+      include: { results: { select: { result: true } } },
+    });
+    if (tasks.length) {
+      await tx.recipeTaskResult.createMany({
+        data: tasks.map((task) => ({ recipeTaskId: task.id, path: '/', result: 'Warn' as const, score: 0, message: reason, startTime: now })),
+      });
+    }
+    for (const task of tasks) {
+      const result = rollUpResult([...task.results.map((r) => r.result), 'Warn']);
+      await tx.recipeTask.updateMany({ where: { id: task.id, status: task.status }, data: { status, result, finishTime: now } });
+    }
+    await rollUpJob(tx, jobId, now);
+    return jobId;
+  });
+}
+
+/** Harness-driven task transitions (Running, Completed, Aborted …), refusing Beaker's forbidden moves. */
+export async function changeTaskStatus(db: Db, taskId: number, to: Status, now = new Date()): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const jobId = await jobIdOf(tx, { taskId });
+    await lockJob(tx, jobId);
+    const task = await tx.recipeTask.findUnique({ where: { id: taskId }, include: { results: { select: { result: true } } } });
+    if (!task) throw new ErlenError('NOT_FOUND', `no task ${formatTaskspec('T', taskId)}`);
+    if (!canTransition(task.status, to)) {
+      throw new ErlenError('INVALID_TRANSITION', `${formatTaskspec('T', taskId)} is ${task.status}; it cannot become ${to}`);
+    }
+    const data: Prisma.RecipeTaskUpdateManyMutationInput = { status: to };
+    if (to === 'Running' && !task.startTime) data.startTime = now;
+    if (isFinished(to)) {
+      data.finishTime = now;
+      data.result = rollUpResult(task.results.map((r) => r.result));
+    }
+    await tx.recipeTask.updateMany({ where: { id: taskId, status: task.status }, data });
+    await rollUpJob(tx, jobId, now);
+  });
+}
+
+export interface ResultInput {
+  result: Exclude<Result, 'New'>;
+  path: string;
+  score?: number;
+  message?: string;
+}
+
+/** Records one result row; a finished task takes no more (409, as Beaker's lab controller answers). */
+export async function recordTaskResult(db: Db, taskId: number, input: ResultInput, now = new Date()): Promise<number> {
+  const task = await db.recipeTask.findUnique({ where: { id: taskId }, select: { status: true } });
+  if (!task) throw new ErlenError('NOT_FOUND', `no task ${formatTaskspec('T', taskId)}`);
+  if (isFinished(task.status)) {
+    throw new ErlenError('INVALID_TRANSITION', `${formatTaskspec('T', taskId)} is ${task.status}; it takes no more results`);
+  }
+  const row = await db.recipeTaskResult.create({
+    data: { recipeTaskId: taskId, result: input.result, path: input.path, score: input.score ?? null, message: input.message ?? '', startTime: now },
+  });
+  return row.id;
+}
+
+/**
+ * Recomputes statuses, results and counters task → recipe → recipe set → job. The caller
+ * holds the job's row lock, so concurrent updates of one job serialise here.
+ */
+export async function rollUpJob(tx: Tx, jobId: number, now = new Date()): Promise<void> {
+  const job = await tx.job.findUniqueOrThrow({
+    where: { id: jobId },
+    include: { recipeSets: { include: { recipes: { include: { tasks: { select: { status: true, result: true } } } } } } },
+  });
+  const setStates = [];
+  for (const set of job.recipeSets) {
+    const recipeStates = [];
+    for (const recipe of set.recipes) {
+      const state = { status: rollUpStatus(recipe.tasks.map((t) => t.status)), result: rollUpResult(recipe.tasks.map((t) => t.result)), ...countTasks(recipe.tasks) };
+      recipeStates.push(state);
+      if (changed(recipe, state)) {
+        await tx.recipe.update({
+          where: { id: recipe.id },
+          data: { ...state, finishTime: isFinished(state.status) && !recipe.finishTime ? now : recipe.finishTime },
+        });
+      }
+    }
+    const setState = { status: rollUpStatus(recipeStates.map((r) => r.status)), result: rollUpResult(recipeStates.map((r) => r.result)), ...sumCounters(recipeStates) };
+    setStates.push(setState);
+    if (changed(set, setState)) {
+      await tx.recipeSet.update({ where: { id: set.id }, data: setState });
+      if (isFinished(setState.status)) await releaseRecipeSet(tx, set.id, now);
+    }
+  }
+  const jobState = { status: rollUpStatus(setStates.map((s) => s.status)), result: rollUpResult(setStates.map((s) => s.result)), ...sumCounters(setStates) };
+  if (changed(job, jobState)) {
+    await tx.job.update({ where: { id: jobId }, data: { ...jobState, finishedAt: isFinished(jobState.status) ? (job.finishedAt ?? now) : null } });
+  }
+}
+
+/**
+ * When a whole recipe set has finished, its systems go back: the reservation closes, the
+ * system is free again, and the lab controller is told to clear netboot and power off
+ * (the default release action).
+ */
+async function releaseRecipeSet(tx: Tx, recipeSetId: number, now: Date): Promise<void> {
+  const resources = await tx.recipeResource.findMany({
+    where: { recipe: { recipeSetId }, releasedAt: null },
+    include: { system: true },
+  });
+  for (const resource of resources) {
+    await tx.recipeResource.update({ where: { id: resource.id }, data: { releasedAt: now } });
+    await tx.watchdog.deleteMany({ where: { recipeId: resource.recipeId } });
+    const system = resource.system;
+    if (!system || resource.type !== 'system') continue;
+    if (resource.reservationId) {
+      await tx.reservation.updateMany({ where: { id: resource.reservationId, finishTime: null }, data: { finishTime: now } });
+    }
+    await tx.system.updateMany({ where: { id: system.id, userId: { not: null } }, data: { userId: null } });
+    if (system.labControllerId) {
+      const actions = system.releaseAction === 'LeaveOn' ? (['clear_netboot'] as const) : (['clear_netboot', 'off'] as const);
+      await tx.command.createMany({
+        data: actions.map((action) => ({ systemId: system.id, labControllerId: system.labControllerId!, service: 'Scheduler', action, queueTime: now })),
+      });
+    }
+  }
+}
+
+async function jobIdOf(tx: Tx, target: StopTarget | { taskId: number }): Promise<number> {
+  let jobId: number | undefined;
+  if ('jobId' in target) {
+    jobId = (await tx.job.findUnique({ where: { id: target.jobId }, select: { id: true } }))?.id;
+  } else if ('recipeSetId' in target) {
+    jobId = (await tx.recipeSet.findUnique({ where: { id: target.recipeSetId }, select: { jobId: true } }))?.jobId;
+  } else if ('recipeId' in target) {
+    const recipe = await tx.recipe.findUnique({ where: { id: target.recipeId }, select: { recipeSet: { select: { jobId: true } } } });
+    jobId = recipe?.recipeSet.jobId;
+  } else {
+    const task = await tx.recipeTask.findUnique({
+      where: { id: target.taskId },
+      select: { recipe: { select: { recipeSet: { select: { jobId: true } } } } },
+    });
+    jobId = task?.recipe.recipeSet.jobId;
+  }
+  if (jobId === undefined) throw new ErlenError('NOT_FOUND', `no such ${describe(target)}`);
+  return jobId;
+}
+
+const describe = (target: StopTarget | { taskId: number }): string =>
+  'jobId' in target
+    ? formatTaskspec('J', target.jobId)
+    : 'recipeSetId' in target
+      ? formatTaskspec('RS', target.recipeSetId)
+      : 'recipeId' in target
+        ? formatTaskspec('R', target.recipeId)
+        : formatTaskspec('T', target.taskId);
+
+async function lockJob(tx: Tx, jobId: number): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM job WHERE id = ${jobId} FOR UPDATE`;
+}
+
+type Rolled = { status: Status; result: Result; ttasks: number; ntasks: number; ptasks: number; wtasks: number; ftasks: number; ktasks: number };
+
+function changed(current: Rolled, next: Rolled): boolean {
+  return (Object.keys(next) as (keyof Rolled)[]).some((key) => current[key] !== next[key]);
+}
+
+function sumCounters(children: readonly Rolled[]) {
+  const total = { ttasks: 0, ntasks: 0, ptasks: 0, wtasks: 0, ftasks: 0, ktasks: 0 };
+  for (const child of children) for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += child[key];
+  return total;
+}

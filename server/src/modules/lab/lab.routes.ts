@@ -1,0 +1,310 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ErlenError } from '../../../../common/src/errors.js';
+import type { Db, Prisma } from '../../db/prisma.js';
+import { requireActor, requireAdmin } from '../../http/auth-plugin.js';
+import { ErrorBody } from '../../http/schemas.js';
+import type { SecretBox } from '../../security/secret-box.js';
+import { createLabController, createSystem, importDistroTree, type DistroTreeInput, type SystemInput } from './inventory.service.js';
+import { canViewPower, visibleSystemsWhere } from './system-access.js';
+
+const Str = Type.Optional(Type.String());
+const Num = Type.Optional(Type.Number({ minimum: 0 }));
+const Permission = Type.Union(
+  ['view', 'view_power', 'edit_policy', 'edit_system', 'loan_any', 'loan_self', 'control_system', 'reserve'].map((p) => Type.Literal(p)),
+);
+
+const SystemInputSchema = Type.Object(
+  {
+    fqdn: Type.String({ minLength: 1, maxLength: 255 }),
+    labController: Str,
+    owner: Str,
+    status: Type.Optional(Type.Union(['Automated', 'Manual', 'Broken', 'Removed'].map((s) => Type.Literal(s)))),
+    statusReason: Str,
+    type: Type.Optional(Type.Union(['Machine', 'Laptop', 'Prototype', 'Resource'].map((s) => Type.Literal(s)))),
+    arches: Type.Array(Type.String(), { minItems: 1 }),
+    memory: Type.Optional(Type.Integer({ minimum: 0 })),
+    numaNodes: Type.Optional(Type.Integer({ minimum: 0 })),
+    vendor: Str,
+    model: Str,
+    location: Str,
+    serial: Str,
+    lender: Str,
+    hypervisor: Type.Optional(Type.Union([...['KVM', 'Xen', 'HyperV', 'VMWare'].map((s) => Type.Literal(s)), Type.Null()])),
+    macAddress: Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$' })),
+    ipAddress: Type.Optional(Type.String({ format: 'ipv4' })),
+    cpu: Type.Optional(
+      Type.Object({
+        vendor: Str,
+        modelName: Str,
+        model: Type.Optional(Type.Integer()),
+        family: Type.Optional(Type.Integer()),
+        stepping: Type.Optional(Type.Integer()),
+        speed: Num,
+        processors: Type.Optional(Type.Integer({ minimum: 0 })),
+        cores: Type.Optional(Type.Integer({ minimum: 0 })),
+        sockets: Type.Optional(Type.Integer({ minimum: 0 })),
+        hyper: Type.Optional(Type.Boolean()),
+        flags: Type.Optional(Type.Array(Type.String())),
+      }),
+    ),
+    disks: Type.Optional(
+      Type.Array(Type.Object({ model: Str, size: Type.Integer({ minimum: 0 }), sectorSize: Type.Optional(Type.Integer()), physSectorSize: Type.Optional(Type.Integer()) })),
+    ),
+    devices: Type.Optional(
+      Type.Array(
+        Type.Object({ vendorId: Str, deviceId: Str, subsysVendorId: Str, subsysDeviceId: Str, bus: Str, driver: Str, description: Str, deviceClass: Str }),
+      ),
+    ),
+    keyValues: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.Union([Type.String(), Type.Number()]))]))),
+    power: Type.Optional(
+      Type.Object({
+        type: Type.String({ minLength: 1 }),
+        address: Type.String({ minLength: 1 }),
+        user: Str,
+        password: Str,
+        id: Str,
+        quiescentPeriod: Type.Optional(Type.Integer({ minimum: 0 })),
+      }),
+    ),
+    accessPolicy: Type.Optional(
+      Type.Array(Type.Object({ user: Str, group: Str, everybody: Type.Optional(Type.Boolean()), permission: Permission })),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const SystemSummary = Type.Object({
+  fqdn: Type.String(),
+  status: Type.String(),
+  type: Type.String(),
+  labController: Type.Optional(Type.String()),
+  arches: Type.Array(Type.String()),
+  owner: Type.String(),
+  user: Type.Optional(Type.String()),
+  loanedTo: Type.Optional(Type.String()),
+});
+
+const systemInclude = {
+  owner: { select: { username: true } },
+  user: { select: { username: true } },
+  loanedTo: { select: { username: true } },
+  labController: { select: { fqdn: true } },
+  arches: { include: { arch: true } },
+} satisfies Prisma.SystemInclude;
+type SystemRow = Prisma.SystemGetPayload<{ include: typeof systemInclude }>;
+
+const summary = (s: SystemRow) => ({
+  fqdn: s.fqdn,
+  status: s.status,
+  type: s.type,
+  labController: s.labController?.fqdn,
+  arches: s.arches.map((a) => a.arch.name).sort(),
+  owner: s.owner.username,
+  user: s.user?.username,
+  loanedTo: s.loanedTo?.username,
+});
+
+export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }> = async (app, { db, secrets }) => {
+  app.post(
+    '/labcontrollers',
+    {
+      schema: {
+        tags: ['lab'],
+        summary: 'Register a lab controller and its service account (admin); the token is shown once',
+        body: Type.Object({ fqdn: Type.String({ minLength: 1 }) }),
+        response: { 201: Type.Object({ fqdn: Type.String(), username: Type.String(), token: Type.String() }), 403: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.actor);
+      return reply.status(201).send(await createLabController(db, request.body.fqdn));
+    },
+  );
+
+  app.get(
+    '/labcontrollers',
+    {
+      schema: {
+        tags: ['lab'],
+        summary: 'Lab controllers',
+        response: {
+          200: Type.Object({
+            items: Type.Array(Type.Object({ fqdn: Type.String(), disabled: Type.Boolean(), lastSeenAt: Type.Optional(Type.String()) })),
+          }),
+        },
+      },
+    },
+    async () => {
+      const labs = await db.labController.findMany({ where: { removedAt: null }, orderBy: { fqdn: 'asc' } });
+      return { items: labs.map((l) => ({ fqdn: l.fqdn, disabled: l.disabled, lastSeenAt: l.lastSeenAt?.toISOString() })) };
+    },
+  );
+
+  app.post(
+    '/systems',
+    {
+      schema: {
+        tags: ['lab'],
+        summary: 'Add a system with its inventory (admin)',
+        body: SystemInputSchema,
+        response: { 201: SystemSummary, 400: ErrorBody, 403: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireAdmin(request.actor);
+      const system = await createSystem(db, actor, request.body as SystemInput, secrets);
+      return reply.status(201).send(summary(await db.system.findUniqueOrThrow({ where: { id: system.id }, include: systemInclude })));
+    },
+  );
+
+  app.get(
+    '/systems',
+    {
+      schema: {
+        tags: ['lab'],
+        summary: 'Systems the caller may see',
+        querystring: Type.Object({
+          status: Str,
+          labController: Str,
+          arch: Str,
+          limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+          offset: Type.Integer({ minimum: 0, default: 0 }),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(SystemSummary), total: Type.Integer() }) },
+      },
+    },
+    async (request) => {
+      const { status, labController, arch, limit, offset } = request.query;
+      const where: Prisma.SystemWhereInput = { AND: [visibleSystemsWhere(requireActor(request.actor))] };
+      if (status) where.status = status as Prisma.SystemWhereInput['status'];
+      if (labController) where.labController = { fqdn: labController };
+      if (arch) where.arches = { some: { arch: { name: arch } } };
+      const [rows, total] = await Promise.all([
+        db.system.findMany({ where, include: systemInclude, orderBy: { fqdn: 'asc' }, take: limit, skip: offset }),
+        db.system.count({ where }),
+      ]);
+      return { items: rows.map(summary), total };
+    },
+  );
+
+  app.get(
+    '/systems/:fqdn',
+    {
+      schema: {
+        tags: ['lab'],
+        summary: 'One system with its inventory; power settings only for those who may see them, never the password',
+        params: Type.Object({ fqdn: Type.String() }),
+        response: { 200: Type.Unknown(), 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const actor = requireActor(request.actor);
+      const system = await db.system.findFirst({
+        where: { AND: [{ fqdn: request.params.fqdn }, visibleSystemsWhere(actor)] },
+        include: {
+          ...systemInclude,
+          cpu: true,
+          disks: true,
+          devices: true,
+          keyValues: { include: { key: true } },
+          power: true,
+          activeAccessPolicy: { include: { rules: true } },
+          pools: { include: { pool: true } },
+        },
+      });
+      if (!system) throw new ErlenError('NOT_FOUND', `no system ${request.params.fqdn}`);
+      const power = system.power && canViewPower(actor, system)
+        ? { type: system.power.powerType, address: system.power.address, user: system.power.user, id: system.power.powerId, quiescentPeriod: system.power.quiescentPeriod, hasPassword: system.power.passwordEncrypted !== null }
+        : undefined;
+      return {
+        ...summary(system),
+        statusReason: system.statusReason,
+        memory: system.memory,
+        numaNodes: system.numaNodes,
+        vendor: system.vendor,
+        model: system.model,
+        location: system.location,
+        serial: system.serial,
+        hypervisor: system.hypervisor,
+        macAddress: system.macAddress,
+        dateAdded: system.dateAdded.toISOString(),
+        cpu: system.cpu ? { ...system.cpu, systemId: undefined } : undefined,
+        disks: system.disks.map((d) => ({ model: d.model, size: Number(d.size), sectorSize: d.sectorSize, physSectorSize: d.physSectorSize })),
+        devices: system.devices.map(({ id: _id, systemId: _systemId, ...device }) => device),
+        keyValues: system.keyValues.map((kv) => ({ key: kv.key.name, value: kv.value })),
+        pools: system.pools.map((p) => p.pool.name),
+        power,
+      };
+    },
+  );
+
+  app.post(
+    '/distro-trees',
+    {
+      schema: {
+        tags: ['lab'],
+        summary: 'Import (or update) a distro tree and the URLs labs serve it at (admin, lab controller)',
+        body: Type.Object({
+          name: Type.String({ minLength: 1 }),
+          osMajor: Type.String({ minLength: 1 }),
+          osMinor: Str,
+          arch: Type.String({ minLength: 1 }),
+          variant: Str,
+          kind: Type.Optional(Type.Union([Type.Literal('installer'), Type.Literal('live')])),
+          tags: Type.Optional(Type.Array(Type.String())),
+          ksMeta: Str,
+          kernelOptions: Str,
+          kernelOptionsPost: Str,
+          images: Type.Optional(Type.Array(Type.Object({ type: Type.String(), path: Type.String(), kernelType: Str }))),
+          repos: Type.Optional(Type.Array(Type.Object({ id: Type.String(), type: Type.String(), path: Type.String() }))),
+          labUrls: Type.Array(Type.Object({ labController: Type.String(), url: Type.String({ pattern: '^[a-z][a-z0-9+]*:' }) }), { minItems: 1 }),
+        }),
+        response: { 201: Type.Object({ id: Type.Integer(), distro: Type.String(), arch: Type.String(), variant: Type.String() }), 400: ErrorBody, 403: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const actor = requireActor(request.actor);
+      if (!actor.admin && actor.kind !== 'labcontroller') throw new ErlenError('FORBIDDEN', 'only admins and lab controllers may import distro trees');
+      return reply.status(201).send(await importDistroTree(db, request.body as DistroTreeInput));
+    },
+  );
+
+  app.get(
+    '/distro-trees',
+    {
+      schema: {
+        tags: ['lab'],
+        summary: 'Distro trees, newest first',
+        querystring: Type.Object({ name: Str, family: Str, arch: Str, labController: Str }),
+        response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+      },
+    },
+    async (request) => {
+      const { name, family, arch, labController } = request.query;
+      const trees = await db.distroTree.findMany({
+        where: {
+          distro: { name: name ? { contains: name } : undefined, osVersion: family ? { osMajor: { name: family } } : undefined },
+          arch: arch ? { name: arch } : undefined,
+          labUrls: labController ? { some: { labController: { fqdn: labController } } } : undefined,
+        },
+        include: { arch: true, distro: { include: { osVersion: { include: { osMajor: true } } } }, labUrls: { include: { labController: true } } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: 500,
+      });
+      return {
+        items: trees.map((t) => ({
+          id: t.id,
+          distro: t.distro.name,
+          family: t.distro.osVersion.osMajor.name,
+          osMinor: t.distro.osVersion.osMinor,
+          arch: t.arch.name,
+          variant: t.variant,
+          kind: t.kind,
+          tags: t.distro.tags,
+          labUrls: t.labUrls.map((u) => ({ labController: u.labController.fqdn, url: u.url })),
+        })),
+      };
+    },
+  );
+};
