@@ -57,14 +57,20 @@ function sqlDefault(field) {
   }
   if (typeof value === 'string') {
     const literal = `'${value.replaceAll("'", "''")}'`;
-    return field.kind === 'enum' ? ` DEFAULT ${literal}` : field.type === 'Json' ? ` DEFAULT ${literal}` : ` DEFAULT ${literal}`;
+    return field.kind === 'enum'
+      ? ` DEFAULT ${literal}`
+      : field.type === 'Json'
+        ? ` DEFAULT ${literal}`
+        : ` DEFAULT ${literal}`;
   }
   if (typeof value === 'number' || typeof value === 'boolean') return ` DEFAULT ${value}`;
   throw new Error(`default ${JSON.stringify(value)} on ${field.name} not handled`);
 }
 
 const out = [];
-const usedEnums = new Set(models.flatMap((m) => m.fields.filter((f) => f.kind === 'enum').map((f) => f.type)));
+const usedEnums = new Set(
+  models.flatMap((m) => m.fields.filter((f) => f.kind === 'enum').map((f) => f.type)),
+);
 for (const e of datamodel.enums.filter((e) => only.size === 0 || usedEnums.has(e.name))) {
   const values = e.values.map((v) => `'${v.dbName ?? v.name}'`).join(', ');
   out.push(`-- CreateEnum\nCREATE TYPE ${q(e.dbName ?? e.name)} AS ENUM (${values});\n`);
@@ -73,10 +79,15 @@ for (const e of datamodel.enums.filter((e) => only.size === 0 || usedEnums.has(e
 for (const model of models) {
   const lines = model.fields
     .filter((f) => f.kind !== 'object')
-    .map((f) => `    ${q(f.dbName ?? f.name)} ${sqlType(f)}${f.isRequired && !f.isList ? ' NOT NULL' : ''}${sqlDefault(f)}`);
+    .map(
+      (f) =>
+        `    ${q(f.dbName ?? f.name)} ${sqlType(f)}${f.isRequired && !f.isList ? ' NOT NULL' : ''}${sqlDefault(f)}`,
+    );
   const pkFields = model.primaryKey?.fields ?? model.fields.filter((f) => f.isId).map((f) => f.name);
   const pkName = model.primaryKey?.name ?? `${table(model)}_pkey`;
-  lines.push(`\n    CONSTRAINT ${q(pkName)} PRIMARY KEY (${pkFields.map((f) => q(column(model, f))).join(',')})`);
+  lines.push(
+    `\n    CONSTRAINT ${q(pkName)} PRIMARY KEY (${pkFields.map((f) => q(column(model, f))).join(',')})`,
+  );
   out.push(`-- CreateTable\nCREATE TABLE ${q(table(model))} (\n${lines.join(',\n')}\n);\n`);
 }
 
@@ -87,7 +98,9 @@ for (const index of datamodel.indexes) {
   const suffix = index.type === 'unique' ? 'key' : 'idx';
   const name = index.dbName ?? `${table(model)}_${columns.join('_')}_${suffix}`;
   const unique = index.type === 'unique' ? 'UNIQUE ' : '';
-  out.push(`-- CreateIndex\nCREATE ${unique}INDEX ${q(name)} ON ${q(table(model))}(${columns.map(q).join(', ')});\n`);
+  out.push(
+    `-- CreateIndex\nCREATE ${unique}INDEX ${q(name)} ON ${q(table(model))}(${columns.map(q).join(', ')});\n`,
+  );
 }
 
 for (const model of models) {

@@ -17,9 +17,14 @@ import { SecretBox } from './security/secret-box.js';
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { username: { type: 'string', default: 'admin' }, email: { type: 'string' }, 'demo-lab': { type: 'boolean', default: false } },
+    options: {
+      username: { type: 'string', default: 'admin' },
+      email: { type: 'string' },
+      'demo-lab': { type: 'boolean', default: false },
+    },
   });
-  if (positionals[0] !== 'bootstrap') throw new Error('usage: erlen-admin bootstrap --username NAME --email ADDR [--demo-lab]');
+  if (positionals[0] !== 'bootstrap')
+    throw new Error('usage: erlen-admin bootstrap --username NAME --email ADDR [--demo-lab]');
   const config = loadServerConfig();
   await applyMigrations({ connectionString: config.databaseUrl, migrationsDir: defaultMigrationsDir() });
   const db = createPrisma(config.databaseUrl, 2);

@@ -29,23 +29,34 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Job XML arrives as text; the XML layer does its own hardened parsing.
-  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
   app.addContentTypeParser('*', (request, _payload, done) =>
-    done(new ErlenError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${request.headers['content-type']} is not accepted here`)),
+    done(
+      new ErlenError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${request.headers['content-type']} is not accepted here`,
+      ),
+    ),
   );
 
+  app.addHook('onRoute', (route) => {
+    // The documentation pages are public: they describe the API, they do not use it.
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
+  });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Erlen API', version: '0.1.0', description: 'Beaker-compatible hardware test-lab scheduler' },
+      info: {
+        title: 'Erlen API',
+        version: '0.1.0',
+        description: 'Beaker-compatible hardware test-lab scheduler',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
-  app.addHook('onRoute', (route) => {
-    // The documentation pages are public: they describe the API, they do not use it.
-    if (route.url.startsWith('/docs')) route.config = { ...(route.config as object), public: true };
-  });
 
   registerErrorHandler(app);
   await app.register(authPlugin, { db });

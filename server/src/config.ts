@@ -56,12 +56,16 @@ const defaults: Partial<ServerConfig> = {
   sessionHours: 12,
 };
 
-export function loadServerConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServerConfig> = {}) {
+export function loadServerConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<ServerConfig> = {},
+) {
   const fromFile = env.ERLEN_CONFIG_FILE ? readConfigFile(env.ERLEN_CONFIG_FILE) : {};
   const fromEnv: Record<string, unknown> = {};
   for (const [key, name] of Object.entries(envNames)) {
     const value = env[name];
-    if (value !== undefined && value !== '') fromEnv[key] = /^(port|bodyLimit|sessionHours)$/.test(key) ? Number(value) : value;
+    if (value !== undefined && value !== '')
+      fromEnv[key] = /^(port|bodyLimit|sessionHours)$/.test(key) ? Number(value) : value;
   }
   const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv, ...overrides };
   merged.publicUrl ??= `http://${merged.host === '0.0.0.0' ? '127.0.0.1' : merged.host}:${merged.port}/`;
@@ -83,7 +87,9 @@ export function validateConfig<T extends TSchema>(
 ): Static<T> {
   if (Value.Check(schema, value)) return value as Static<T>;
   const problems = [...Value.Errors(schema, value)].map((error) => {
-    const key = error.instancePath.replace(/^\//, '') || String((error.params as { requiredProperties?: string[] })?.requiredProperties?.[0] ?? '');
+    const key =
+      error.instancePath.replace(/^\//, '') ||
+      String((error.params as { requiredProperties?: string[] })?.requiredProperties?.[0] ?? '');
     const name = names[key] ? `${key} (${names[key]})` : key;
     return `${name}: ${error.message}`;
   });

@@ -1,3 +1,4 @@
+import { closeSchemaValidator, warmSchemaValidator } from '../../common/src/job-xml/index.js';
 import { buildApp } from './app.js';
 import { loadServerConfig } from './config.js';
 import { applyMigrations } from './db/migrate.js';
@@ -13,14 +14,21 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'uncaught exception');
     process.exit(1);
   });
-  await applyMigrations({ connectionString: config.databaseUrl, migrationsDir: defaultMigrationsDir(), logger });
+  await applyMigrations({
+    connectionString: config.databaseUrl,
+    migrationsDir: defaultMigrationsDir(),
+    logger,
+  });
   const db = createPrisma(config.databaseUrl);
   const events = bullmqSchedulerEvents(config.redisUrl, config.queuePrefix, logger);
+  // Compiling the RELAX NG validator takes ~100 ms; pay it at start, not on the first submission.
+  await warmSchemaValidator();
   const app = await buildApp({ config, db, events, logger });
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await app.close();
     await events.close();
+    await closeSchemaValidator();
     await db.$disconnect();
     process.exit(0);
   };

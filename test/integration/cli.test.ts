@@ -26,7 +26,10 @@ function erlen(args: string[], options: { token?: string; input?: string } = {})
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { PATH: process.env.PATH, HOME: scratch, ERLEN_URL: url, ERLEN_TOKEN: options.token ?? token }, timeout: 30_000 },
+      {
+        env: { PATH: process.env.PATH, HOME: scratch, ERLEN_URL: url, ERLEN_TOKEN: options.token ?? token },
+        timeout: 30_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
@@ -100,8 +103,11 @@ describe('a job through the CLI', () => {
 
   it('reports a server-side refusal with a clear message and exit 1', async () => {
     const file = join(scratch, 'nodistro.xml');
-    writeFileSync(file, `<job><recipeSet><recipe><distroRequires><distro_name op="=" value="Nope-1"/></distroRequires>
-      <hostRequires/><task name="/t" role="None"/></recipe></recipeSet></job>`);
+    writeFileSync(
+      file,
+      `<job><recipeSet><recipe><distroRequires><distro_name op="=" value="Nope-1"/></distroRequires>
+      <hostRequires/><task name="/t" role="None"/></recipe></recipeSet></job>`,
+    );
     const run = await erlen(['job-submit', file]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no distro tree/);
@@ -126,8 +132,24 @@ describe('scripting a lab', () => {
     expect(whoami.stdout).toContain('host/lab2.example.com');
 
     const system = await erlen(
-      ['system-create', 'node1.example.com', '--lab-controller', LAB, '--arch', 'x86_64', '--memory', '8192',
-        '--power-type', 'ipmilan', '--power-address', 'bmc.example.com', '--power-password', 'pw-secret', '--key-value', 'HVM=1'],
+      [
+        'system-create',
+        'node1.example.com',
+        '--lab-controller',
+        LAB,
+        '--arch',
+        'x86_64',
+        '--memory',
+        '8192',
+        '--power-type',
+        'ipmilan',
+        '--power-address',
+        'bmc.example.com',
+        '--power-password',
+        'pw-secret',
+        '--key-value',
+        'HVM=1',
+      ],
       { token: admin },
     );
     expect(system.stderr).toBe('');
@@ -136,7 +158,18 @@ describe('scripting a lab', () => {
     expect(listed.stdout.split('\n')).toContain('node1.example.com');
 
     const trees = join(scratch, 'trees.json');
-    writeFileSync(trees, JSON.stringify([{ name: 'Debian-12', osMajor: 'Debian12', arch: 'x86_64', variant: '', labUrls: [{ labController: LAB, url: `http://${LAB}/debian/` }] }]));
+    writeFileSync(
+      trees,
+      JSON.stringify([
+        {
+          name: 'Debian-12',
+          osMajor: 'Debian12',
+          arch: 'x86_64',
+          variant: '',
+          labUrls: [{ labController: LAB, url: `http://${LAB}/debian/` }],
+        },
+      ]),
+    );
     const imported = await erlen(['distro-trees-import', trees], { token: admin });
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/Debian-12.*imported/);

@@ -93,7 +93,14 @@ export interface TaskCounters {
 }
 
 export function countTasks(tasks: readonly { status: Status; result: Result }[]): TaskCounters {
-  const counters: TaskCounters = { ttasks: tasks.length, ntasks: 0, ptasks: 0, wtasks: 0, ftasks: 0, ktasks: 0 };
+  const counters: TaskCounters = {
+    ttasks: tasks.length,
+    ntasks: 0,
+    ptasks: 0,
+    wtasks: 0,
+    ftasks: 0,
+    ktasks: 0,
+  };
   for (const task of tasks) {
     if (!isFinished(task.status)) continue;
     if (task.result === 'Pass') counters.ptasks++;
@@ -107,5 +114,6 @@ export function countTasks(tasks: readonly { status: Status; result: Result }[])
 
 export const PRIORITIES = ['Low', 'Medium', 'Normal', 'High', 'Urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const isPriority = (value: string): value is Priority => (PRIORITIES as readonly string[]).includes(value);
+export const isPriority = (value: string): value is Priority =>
+  (PRIORITIES as readonly string[]).includes(value);
 export const priorityRank = (priority: Priority): number => PRIORITIES.indexOf(priority);

@@ -15,11 +15,17 @@ export function formatTaskspec(kind: TaskspecKind, id: number | bigint): string 
 export function parseTaskspec(text: string, allowed: readonly TaskspecKind[] = TASKSPEC_KINDS): Taskspec {
   const match = /^(J|RS|R|T|TR):([1-9][0-9]{0,15})$/.exec(text.trim());
   if (!match) {
-    throw new ErlenError('INVALID_TASKSPEC', `"${text}" is not a taskspec; expected e.g. J:12, RS:3, R:7, T:9 or TR:4`);
+    throw new ErlenError(
+      'INVALID_TASKSPEC',
+      `"${text}" is not a taskspec; expected e.g. J:12, RS:3, R:7, T:9 or TR:4`,
+    );
   }
   const kind = match[1] as TaskspecKind;
   if (!allowed.includes(kind)) {
-    throw new ErlenError('INVALID_TASKSPEC', `"${text}" is a ${kind}: taskspec; expected one of ${allowed.join(', ')}`);
+    throw new ErlenError(
+      'INVALID_TASKSPEC',
+      `"${text}" is a ${kind}: taskspec; expected one of ${allowed.join(', ')}`,
+    );
   }
   return { kind, id: Number(match[2]) };
 }

@@ -95,7 +95,8 @@ export type DistroFilter =
   | { kind: 'not'; children: DistroFilter[] }
   | { kind: 'leaf'; field: DistroField; op: FilterOp; value: string; line?: number };
 
-export type DistroField = 'family' | 'name' | 'tag' | 'variant' | 'arch' | 'method' | 'labcontroller' | 'virt';
+export type DistroField =
+  'family' | 'name' | 'tag' | 'variant' | 'arch' | 'method' | 'labcontroller' | 'virt';
 export type FilterOp = '=' | '==' | '!=' | 'like' | '<' | '<=' | '>' | '>=';
 
 /** What a distro filter is evaluated against. */

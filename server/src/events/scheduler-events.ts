@@ -12,7 +12,11 @@ export interface SchedulerEvents {
 
 export const SCHEDULER_QUEUE = 'scheduler-events';
 
-export function bullmqSchedulerEvents(redisUrl: string, prefix: string, log: FastifyBaseLogger): SchedulerEvents {
+export function bullmqSchedulerEvents(
+  redisUrl: string,
+  prefix: string,
+  log: FastifyBaseLogger,
+): SchedulerEvents {
   const url = new URL(redisUrl);
   const queue = new Queue(SCHEDULER_QUEUE, {
     prefix,
@@ -32,7 +36,10 @@ export function bullmqSchedulerEvents(redisUrl: string, prefix: string, log: Fas
       try {
         await queue.add('recipes-queued', { recipeIds });
       } catch (error) {
-        log.warn({ err: error, recipeIds }, 'could not publish recipes-queued; the scheduler sweep will pick them up');
+        log.warn(
+          { err: error, recipeIds },
+          'could not publish recipes-queued; the scheduler sweep will pick them up',
+        );
       }
     },
     close: () => queue.close(),

@@ -22,13 +22,17 @@ export const authPlugin = fp<{ db: Db }>(
       const header = request.headers.authorization;
       if (header) {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
-        if (!match?.[1]) throw new ErlenError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+        if (!match?.[1])
+          throw new ErlenError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
         request.actor = await actorForToken(db, match[1]);
         if (!request.actor) throw new ErlenError('UNAUTHENTICATED', 'token is invalid, expired or revoked');
       }
       const isPublic = request.routeOptions.config?.public === true;
       if (!request.actor && !isPublic) {
-        throw new ErlenError('UNAUTHENTICATED', 'authentication required: send "Authorization: Bearer <token>"');
+        throw new ErlenError(
+          'UNAUTHENTICATED',
+          'authentication required: send "Authorization: Bearer <token>"',
+        );
       }
     });
   },

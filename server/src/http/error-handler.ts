@@ -9,15 +9,24 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ErlenError, request, reply) => {
     if (isErlenError(error)) {
       if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
-      return reply.status(error.statusCode).send({ code: error.code, message: error.message, details: error.details });
+      return reply
+        .status(error.statusCode)
+        .send({ code: error.code, message: error.message, details: error.details });
     }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
-      const details = error.validation.map((v) => ({ path: `${where}${v.instancePath}`, message: v.message }));
-      return reply.status(400).send({ code: 'BAD_REQUEST', message: `invalid ${where}: ${error.message}`, details });
+      const details = error.validation.map((v) => ({
+        path: `${where}${v.instancePath}`,
+        message: v.message,
+      }));
+      return reply
+        .status(400)
+        .send({ code: 'BAD_REQUEST', message: `invalid ${where}: ${error.message}`, details });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send({ code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the server accepts' });
+      return reply
+        .status(413)
+        .send({ code: 'PAYLOAD_TOO_LARGE', message: 'request body is larger than the server accepts' });
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return reply.status(415).send({ code: 'UNSUPPORTED_MEDIA_TYPE', message: error.message });
@@ -29,6 +38,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send({ code: 'INTERNAL', message: `internal error (request ${request.id})` });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    reply
+      .status(404)
+      .send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 }

@@ -10,7 +10,11 @@ export async function actorForToken(db: Db, token: string, now = new Date()): Pr
   const row = await db.apiToken.findUnique({
     where: { tokenHash: tokenDigest(token) },
     include: {
-      user: { include: { memberships: { where: { excluded: false }, include: { group: { include: { permissions: true } } } } } },
+      user: {
+        include: {
+          memberships: { where: { excluded: false }, include: { group: { include: { permissions: true } } } },
+        },
+      },
     },
   });
   if (!row || (row.expiresAt && row.expiresAt <= now)) return null;

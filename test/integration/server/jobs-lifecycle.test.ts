@@ -31,18 +31,32 @@ const JOB = `<job><whiteboard>lifecycle</whiteboard>
 </job>`;
 
 async function submitJob(token = owner): Promise<number> {
-  const response = await server.app.inject({ method: 'POST', url: '/jobs', headers: { ...bearer(token), 'content-type': 'text/xml' }, payload: JOB });
+  const response = await server.app.inject({
+    method: 'POST',
+    url: '/jobs',
+    headers: { ...bearer(token), 'content-type': 'text/xml' },
+    payload: JOB,
+  });
   expect(response.statusCode).toBe(201);
   return Number(response.json().id.slice(2));
 }
 
 const tasksOf = (jobId: number) =>
-  server.db.recipeTask.findMany({ where: { recipe: { recipeSet: { jobId } } }, orderBy: { id: 'asc' }, include: { results: true } });
+  server.db.recipeTask.findMany({
+    where: { recipe: { recipeSet: { jobId } } },
+    orderBy: { id: 'asc' },
+    include: { results: true },
+  });
 
 describe('cancel', () => {
   it('refuses a stranger and keeps the job untouched', async () => {
     const jobId = await submitJob();
-    const response = await server.app.inject({ method: 'POST', url: `/jobs/${jobId}/cancel`, headers: bearer(stranger), payload: {} });
+    const response = await server.app.inject({
+      method: 'POST',
+      url: `/jobs/${jobId}/cancel`,
+      headers: bearer(stranger),
+      payload: {},
+    });
     expect(response.statusCode).toBe(403);
     const job = await server.db.job.findUniqueOrThrow({ where: { id: jobId } });
     expect(job.status).toBe('Queued');
@@ -50,14 +64,31 @@ describe('cancel', () => {
 
   it('lets the owner cancel: every task gets a Warn result with the message and everything rolls up', async () => {
     const jobId = await submitJob();
-    const response = await server.app.inject({ method: 'POST', url: `/jobs/${jobId}/cancel`, headers: bearer(owner), payload: { message: 'not needed' } });
+    const response = await server.app.inject({
+      method: 'POST',
+      url: `/jobs/${jobId}/cancel`,
+      headers: bearer(owner),
+      payload: { message: 'not needed' },
+    });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'Cancelled', result: 'Warn', isFinished: true, counters: { ttasks: 5, wtasks: 5 } });
+    expect(response.json()).toMatchObject({
+      status: 'Cancelled',
+      result: 'Warn',
+      isFinished: true,
+      counters: { ttasks: 5, wtasks: 5 },
+    });
     for (const task of await tasksOf(jobId)) {
       expect(task).toMatchObject({ status: 'Cancelled', result: 'Warn' });
-      expect(task.results).toEqual([expect.objectContaining({ path: '/', result: 'Warn', message: 'not needed' })]);
+      expect(task.results).toEqual([
+        expect.objectContaining({ path: '/', result: 'Warn', message: 'not needed' }),
+      ]);
     }
-    const again = await server.app.inject({ method: 'POST', url: `/jobs/${jobId}/cancel`, headers: bearer(owner), payload: {} });
+    const again = await server.app.inject({
+      method: 'POST',
+      url: `/jobs/${jobId}/cancel`,
+      headers: bearer(owner),
+      payload: {},
+    });
     expect(again.json().status).toBe('Cancelled');
     expect((await tasksOf(jobId)).every((t) => t.results.length === 1)).toBe(true);
   });
@@ -65,7 +96,12 @@ describe('cancel', () => {
   it('lets an admin cancel one recipe set while the other stays queued', async () => {
     const jobId = await submitJob();
     const sets = await server.db.recipeSet.findMany({ where: { jobId }, orderBy: { position: 'asc' } });
-    const response = await server.app.inject({ method: 'POST', url: `/recipesets/${sets[1]!.id}/cancel`, headers: bearer(server.adminToken), payload: {} });
+    const response = await server.app.inject({
+      method: 'POST',
+      url: `/recipesets/${sets[1]!.id}/cancel`,
+      headers: bearer(server.adminToken),
+      payload: {},
+    });
     expect(response.statusCode).toBe(200);
     // Min-severity roll-up: Queued (30) beats Cancelled (60), so the job is still Queued.
     expect(response.json()).toMatchObject({ status: 'Queued', result: 'Warn' });
@@ -79,14 +115,30 @@ describe('secret fields', () => {
     const jobId = await submitJob();
     const mine = await server.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers: bearer(owner) });
     expect(mine.json().notifyCc).toEqual(['secret-list@example.com']);
-    const theirs = await server.app.inject({ method: 'GET', url: `/jobs/${jobId}`, headers: bearer(stranger) });
+    const theirs = await server.app.inject({
+      method: 'GET',
+      url: `/jobs/${jobId}`,
+      headers: bearer(stranger),
+    });
     expect(theirs.statusCode).toBe(200);
     expect(theirs.json().notifyCc).toBeUndefined();
-    const xml = await server.app.inject({ method: 'GET', url: `/jobs/${jobId}.xml`, headers: bearer(stranger) });
+    const xml = await server.app.inject({
+      method: 'GET',
+      url: `/jobs/${jobId}.xml`,
+      headers: bearer(stranger),
+    });
     expect(xml.body).not.toContain('secret-list@example.com');
-    const clone = await server.app.inject({ method: 'GET', url: `/jobs/${jobId}/clone`, headers: bearer(stranger) });
+    const clone = await server.app.inject({
+      method: 'GET',
+      url: `/jobs/${jobId}/clone`,
+      headers: bearer(stranger),
+    });
     expect(clone.body).not.toContain('secret-list@example.com');
-    const ownXml = await server.app.inject({ method: 'GET', url: `/jobs/${jobId}.xml`, headers: bearer(owner) });
+    const ownXml = await server.app.inject({
+      method: 'GET',
+      url: `/jobs/${jobId}.xml`,
+      headers: bearer(owner),
+    });
     expect(ownXml.body).toContain('secret-list@example.com');
   });
 });
@@ -109,9 +161,19 @@ describe('task state machine and roll-up', () => {
       await changeTaskStatus(server.db, task.id, 'Completed');
     }
     const job = await server.db.job.findUniqueOrThrow({ where: { id: jobId } });
-    expect(job).toMatchObject({ status: 'Completed', result: 'Fail', ttasks: 5, ptasks: 4, ftasks: 1, ntasks: 0 });
+    expect(job).toMatchObject({
+      status: 'Completed',
+      result: 'Fail',
+      ttasks: 5,
+      ptasks: 4,
+      ftasks: 1,
+      ntasks: 0,
+    });
     expect(job.finishedAt).not.toBeNull();
-    const recipes = await server.db.recipe.findMany({ where: { recipeSet: { jobId } }, orderBy: { id: 'asc' } });
+    const recipes = await server.db.recipe.findMany({
+      where: { recipeSet: { jobId } },
+      orderBy: { id: 'asc' },
+    });
     expect(recipes.map((r) => [r.status, r.result])).toEqual([
       ['Completed', 'Fail'],
       ['Completed', 'Pass'],
@@ -123,10 +185,17 @@ describe('task state machine and roll-up', () => {
     const jobId = await submitJob();
     const [task] = await tasksOf(jobId);
     await changeTaskStatus(server.db, task!.id, 'Running');
-    await expect(changeTaskStatus(server.db, task!.id, 'Queued')).rejects.toMatchObject({ code: 'INVALID_TRANSITION', statusCode: 409 });
+    await expect(changeTaskStatus(server.db, task!.id, 'Queued')).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+      statusCode: 409,
+    });
     await changeTaskStatus(server.db, task!.id, 'Completed');
-    await expect(changeTaskStatus(server.db, task!.id, 'Running')).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
-    await expect(recordTaskResult(server.db, task!.id, { result: 'Pass', path: '/' })).rejects.toMatchObject({ statusCode: 409 });
+    await expect(changeTaskStatus(server.db, task!.id, 'Running')).rejects.toMatchObject({
+      code: 'INVALID_TRANSITION',
+    });
+    await expect(recordTaskResult(server.db, task!.id, { result: 'Pass', path: '/' })).rejects.toMatchObject({
+      statusCode: 409,
+    });
   });
 
   it('a task finished without results keeps result New and counts in ntasks', async () => {
@@ -154,13 +223,35 @@ describe('task state machine and roll-up', () => {
     const recipe = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId, position: 1 } } });
     const lab = await server.db.labController.findFirstOrThrow();
     const admin = await server.db.user.findUniqueOrThrow({ where: { username: 'admin' } });
-    const system = await server.db.system.create({ data: { fqdn: `held-${jobId}.example.com`, ownerId: admin.id, labControllerId: lab.id, userId: admin.id } });
-    const reservation = await server.db.reservation.create({ data: { systemId: system.id, userId: admin.id, type: 'recipe' } });
-    await server.db.recipeResource.create({ data: { recipeId: recipe.id, type: 'system', fqdn: system.fqdn, systemId: system.id, reservationId: reservation.id } });
+    const system = await server.db.system.create({
+      data: {
+        fqdn: `held-${jobId}.example.com`,
+        ownerId: admin.id,
+        labControllerId: lab.id,
+        userId: admin.id,
+      },
+    });
+    const reservation = await server.db.reservation.create({
+      data: { systemId: system.id, userId: admin.id, type: 'recipe' },
+    });
+    await server.db.recipeResource.create({
+      data: {
+        recipeId: recipe.id,
+        type: 'system',
+        fqdn: system.fqdn,
+        systemId: system.id,
+        reservationId: reservation.id,
+      },
+    });
     await stop(server.db, { recipeId: recipe.id }, 'abort', 'gone');
     expect((await server.db.system.findUniqueOrThrow({ where: { id: system.id } })).userId).toBeNull();
-    expect((await server.db.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).finishTime).not.toBeNull();
-    const commands = await server.db.command.findMany({ where: { systemId: system.id }, orderBy: { id: 'asc' } });
+    expect(
+      (await server.db.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).finishTime,
+    ).not.toBeNull();
+    const commands = await server.db.command.findMany({
+      where: { systemId: system.id },
+      orderBy: { id: 'asc' },
+    });
     expect(commands.map((c) => [c.action, c.status])).toEqual([
       ['clear_netboot', 'Queued'],
       ['off', 'Queued'],
@@ -180,7 +271,11 @@ describe('job list', () => {
     expect(cancelled.items.every((j: { status: string }) => j.status === 'Cancelled')).toBe(true);
     expect((await list('whiteboard=LIFECYCLE')).total).toBe(all.total);
     expect((await list('whiteboard=nothing-like-this')).total).toBe(0);
-    const bad = await server.app.inject({ method: 'GET', url: '/jobs?status=Sleeping', headers: bearer(owner) });
+    const bad = await server.app.inject({
+      method: 'GET',
+      url: '/jobs?status=Sleeping',
+      headers: bearer(owner),
+    });
     expect(bad.statusCode).toBe(400);
   });
 });

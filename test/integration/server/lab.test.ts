@@ -8,7 +8,12 @@ const LAB = 'lab.example.com';
 
 beforeAll(async () => {
   server = await startTestServer();
-  const lab = await server.app.inject({ method: 'POST', url: '/labcontrollers', headers: bearer(server.adminToken), payload: { fqdn: LAB } });
+  const lab = await server.app.inject({
+    method: 'POST',
+    url: '/labcontrollers',
+    headers: bearer(server.adminToken),
+    payload: { fqdn: LAB },
+  });
   expect(lab.statusCode).toBe(201);
   labToken = lab.json().token;
 });
@@ -16,7 +21,8 @@ afterAll(async () => server.close());
 
 const post = (url: string, payload: object, token = server.adminToken) =>
   server.app.inject({ method: 'POST', url, headers: bearer(token), payload });
-const get = (url: string, token = server.adminToken) => server.app.inject({ method: 'GET', url, headers: bearer(token) });
+const get = (url: string, token = server.adminToken) =>
+  server.app.inject({ method: 'GET', url, headers: bearer(token) });
 
 const fullSystem = {
   fqdn: 'box1.example.com',
@@ -29,9 +35,30 @@ const fullSystem = {
   location: 'rack 4',
   serial: 'SN1',
   hypervisor: null,
-  cpu: { vendor: 'GenuineIntel', modelName: 'Xeon', family: 6, model: 85, stepping: 4, speed: 2400, processors: 16, cores: 8, sockets: 2, hyper: true, flags: ['vmx', 'lm'] },
+  cpu: {
+    vendor: 'GenuineIntel',
+    modelName: 'Xeon',
+    family: 6,
+    model: 85,
+    stepping: 4,
+    speed: 2400,
+    processors: 16,
+    cores: 8,
+    sockets: 2,
+    hyper: true,
+    flags: ['vmx', 'lm'],
+  },
   disks: [{ model: 'SSD', size: 500107862016, sectorSize: 512, physSectorSize: 4096 }],
-  devices: [{ vendorId: '8086', deviceId: '10d3', bus: 'pci', driver: 'e1000e', description: 'NIC', deviceClass: 'NETWORK' }],
+  devices: [
+    {
+      vendorId: '8086',
+      deviceId: '10d3',
+      bus: 'pci',
+      driver: 'e1000e',
+      description: 'NIC',
+      deviceClass: 'NETWORK',
+    },
+  ],
   keyValues: { HVM: '1', NR_ETH: 2, MODULE: ['kvm', 'kvm_intel'] },
   power: { type: 'ipmilan', address: 'bmc1.example.com', user: 'root', password: 'calvin-secret', id: '' },
 };
@@ -40,7 +67,9 @@ describe('lab controllers', () => {
   it('get a service account whose token authenticates as a lab controller', async () => {
     const whoami = await get('/auth/whoami', labToken);
     expect(whoami.json()).toMatchObject({ username: `host/${LAB}`, kind: 'labcontroller' });
-    expect((await get('/labcontrollers', labToken)).json().items).toEqual([expect.objectContaining({ fqdn: LAB, disabled: false })]);
+    expect((await get('/labcontrollers', labToken)).json().items).toEqual([
+      expect.objectContaining({ fqdn: LAB, disabled: false }),
+    ]);
   });
 
   it('refuses a duplicate or an invalid name', async () => {
@@ -53,7 +82,13 @@ describe('systems', () => {
   it('are created with their whole inventory', async () => {
     const response = await post('/systems', fullSystem);
     expect(response.statusCode).toBe(201);
-    expect(response.json()).toMatchObject({ fqdn: 'box1.example.com', status: 'Automated', labController: LAB, arches: ['i386', 'x86_64'], owner: 'admin' });
+    expect(response.json()).toMatchObject({
+      fqdn: 'box1.example.com',
+      status: 'Automated',
+      labController: LAB,
+      arches: ['i386', 'x86_64'],
+      owner: 'admin',
+    });
     const detail = (await get('/systems/box1.example.com')).json();
     expect(detail).toMatchObject({
       memory: 16384,
@@ -61,8 +96,19 @@ describe('systems', () => {
       cpu: expect.objectContaining({ processors: 16, flags: ['vmx', 'lm'] }),
       disks: [{ model: 'SSD', size: 500107862016, sectorSize: 512, physSectorSize: 4096 }],
       devices: [expect.objectContaining({ vendorId: '8086', driver: 'e1000e' })],
-      keyValues: expect.arrayContaining([{ key: 'HVM', value: '1' }, { key: 'MODULE', value: 'kvm' }, { key: 'MODULE', value: 'kvm_intel' }]),
-      power: { type: 'ipmilan', address: 'bmc1.example.com', user: 'root', id: '', quiescentPeriod: 5, hasPassword: true },
+      keyValues: expect.arrayContaining([
+        { key: 'HVM', value: '1' },
+        { key: 'MODULE', value: 'kvm' },
+        { key: 'MODULE', value: 'kvm_intel' },
+      ]),
+      power: {
+        type: 'ipmilan',
+        address: 'bmc1.example.com',
+        user: 'root',
+        id: '',
+        quiescentPeriod: 5,
+        hasPassword: true,
+      },
     });
   });
 
@@ -80,12 +126,19 @@ describe('systems', () => {
     const seen = (await get('/systems/box1.example.com', user)).json();
     expect(seen.fqdn).toBe('box1.example.com');
     expect(seen.power).toBeUndefined();
-    await post('/systems', { fqdn: 'private.example.com', labController: LAB, arches: ['x86_64'], accessPolicy: [{ user: 'admin', permission: 'view' }] });
+    await post('/systems', {
+      fqdn: 'private.example.com',
+      labController: LAB,
+      arches: ['x86_64'],
+      accessPolicy: [{ user: 'admin', permission: 'view' }],
+    });
     expect((await get('/systems/private.example.com', user)).statusCode).toBe(404);
     const names = (await get('/systems', user)).json().items.map((s: { fqdn: string }) => s.fqdn);
     expect(names).toContain('box1.example.com');
     expect(names).not.toContain('private.example.com');
-    expect((await get('/systems')).json().items.map((s: { fqdn: string }) => s.fqdn)).toContain('private.example.com');
+    expect((await get('/systems')).json().items.map((s: { fqdn: string }) => s.fqdn)).toContain(
+      'private.example.com',
+    );
   });
 
   it('filter by arch and lab', async () => {
@@ -96,9 +149,21 @@ describe('systems', () => {
 
   it.each([
     ['an unknown arch', { fqdn: 'b.example.com', labController: LAB, arches: ['z80'] }, /unknown arch/],
-    ['an unknown lab', { fqdn: 'c.example.com', labController: 'nolab.example.com', arches: ['x86_64'] }, /no lab controller/],
-    ['an Automated system without a lab', { fqdn: 'd.example.com', status: 'Automated', arches: ['x86_64'] }, /needs a lab controller/],
-    ['a non-numeric value for a numeric key', { fqdn: 'e.example.com', arches: ['x86_64'], keyValues: { NR_ETH: 'two' } }, /numeric/],
+    [
+      'an unknown lab',
+      { fqdn: 'c.example.com', labController: 'nolab.example.com', arches: ['x86_64'] },
+      /no lab controller/,
+    ],
+    [
+      'an Automated system without a lab',
+      { fqdn: 'd.example.com', status: 'Automated', arches: ['x86_64'] },
+      /needs a lab controller/,
+    ],
+    [
+      'a non-numeric value for a numeric key',
+      { fqdn: 'e.example.com', arches: ['x86_64'], keyValues: { NR_ETH: 'two' } },
+      /numeric/,
+    ],
   ])('refuse %s and store nothing', async (_what, payload, message) => {
     const before = await server.db.system.count();
     const response = await post('/systems', payload);
@@ -125,10 +190,21 @@ describe('distro trees', () => {
   it('are imported by a lab controller and re-importing updates instead of duplicating', async () => {
     const first = await post('/distro-trees', tree, labToken);
     expect(first.statusCode).toBe(201);
-    const again = await post('/distro-trees', { ...tree, labUrls: [...tree.labUrls, { labController: LAB, url: `nfs://${LAB}:/fedora/40/` }] }, labToken);
+    const again = await post(
+      '/distro-trees',
+      { ...tree, labUrls: [...tree.labUrls, { labController: LAB, url: `nfs://${LAB}:/fedora/40/` }] },
+      labToken,
+    );
     expect(again.json().id).toBe(first.json().id);
     const listed = (await get('/distro-trees?family=Fedora40')).json().items;
-    expect(listed).toEqual([expect.objectContaining({ distro: 'Fedora-40', arch: 'x86_64', variant: 'Everything', labUrls: expect.arrayContaining([expect.objectContaining({ url: `nfs://${LAB}:/fedora/40/` })]) })]);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        distro: 'Fedora-40',
+        arch: 'x86_64',
+        variant: 'Everything',
+        labUrls: expect.arrayContaining([expect.objectContaining({ url: `nfs://${LAB}:/fedora/40/` })]),
+      }),
+    ]);
   });
 
   it('refuse ordinary users', async () => {

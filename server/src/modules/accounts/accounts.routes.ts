@@ -14,11 +14,23 @@ const UserOut = Type.Object({
   admin: Type.Boolean(),
 });
 
-export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: number }> = async (app, { db, sessionHours }) => {
+export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: number }> = async (
+  app,
+  { db, sessionHours },
+) => {
   const userOut = async (userId: number) => {
-    const user = await db.user.findUniqueOrThrow({ where: { id: userId }, include: { memberships: { include: { group: true } } } });
+    const user = await db.user.findUniqueOrThrow({
+      where: { id: userId },
+      include: { memberships: { include: { group: true } } },
+    });
     const admin = user.memberships.some((m) => m.group.name === 'admin');
-    return { username: user.username, displayName: user.displayName, email: user.email, kind: user.kind, admin };
+    return {
+      username: user.username,
+      displayName: user.displayName,
+      email: user.email,
+      kind: user.kind,
+      admin,
+    };
   };
 
   app.post(
@@ -28,34 +40,60 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
       schema: {
         tags: ['accounts'],
         summary: 'Log in with a password; returns a session token',
-        body: Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) }),
-        response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String(), user: UserOut }), 401: ErrorBody },
+        body: Type.Object({
+          username: Type.String({ minLength: 1 }),
+          password: Type.String({ minLength: 1 }),
+        }),
+        response: {
+          200: Type.Object({ token: Type.String(), expiresAt: Type.String(), user: UserOut }),
+          401: ErrorBody,
+        },
       },
     },
     async (request) => {
-      const { token, expiresAt, user } = await accounts.login(db, request.body.username, request.body.password, sessionHours);
+      const { token, expiresAt, user } = await accounts.login(
+        db,
+        request.body.username,
+        request.body.password,
+        sessionHours,
+      );
       return { token, expiresAt: expiresAt.toISOString(), user: await userOut(user.id) };
     },
   );
 
-  app.get('/auth/whoami', { schema: { tags: ['accounts'], summary: 'The calling account', response: { 200: UserOut } } }, async (request) =>
-    userOut(requireActor(request.actor).userId),
+  app.get(
+    '/auth/whoami',
+    { schema: { tags: ['accounts'], summary: 'The calling account', response: { 200: UserOut } } },
+    async (request) => userOut(requireActor(request.actor).userId),
   );
 
-  const TokenOut = Type.Object({ id: Type.Integer(), name: Type.String(), token: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) });
+  const TokenOut = Type.Object({
+    id: Type.Integer(),
+    name: Type.String(),
+    token: Type.String(),
+    expiresAt: Type.Union([Type.String(), Type.Null()]),
+  });
   app.post(
     '/auth/tokens',
     {
       schema: {
         tags: ['accounts'],
         summary: 'Create an API token for the calling account (shown once)',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) }),
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 100 }),
+          expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+        }),
         response: { 201: TokenOut },
       },
     },
     async (request, reply) => {
       const actor = requireActor(request.actor);
-      const created = await accounts.issueApiToken(db, actor.userId, request.body.name, request.body.expiresInDays);
+      const created = await accounts.issueApiToken(
+        db,
+        actor.userId,
+        request.body.name,
+        request.body.expiresInDays,
+      );
       return reply.status(201).send({ ...created, expiresAt: created.expiresAt?.toISOString() ?? null });
     },
   );
@@ -82,7 +120,10 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
       },
     },
     async (request) => {
-      const rows = await db.apiToken.findMany({ where: { userId: requireActor(request.actor).userId, kind: 'api' }, orderBy: { id: 'asc' } });
+      const rows = await db.apiToken.findMany({
+        where: { userId: requireActor(request.actor).userId, kind: 'api' },
+        orderBy: { id: 'asc' },
+      });
       return {
         items: rows.map((r) => ({
           id: r.id,
@@ -97,7 +138,14 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
 
   app.delete(
     '/auth/tokens/:id',
-    { schema: { tags: ['accounts'], summary: 'Revoke a token', params: IdParam, response: { 204: Type.Null(), 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Revoke a token',
+        params: IdParam,
+        response: { 204: Type.Null(), 404: ErrorBody },
+      },
+    },
     async (request, reply) => {
       await accounts.revokeApiToken(db, requireActor(request.actor), request.params.id);
       return reply.status(204).send(null);
@@ -129,10 +177,24 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
 
   app.get(
     '/users',
-    { schema: { tags: ['accounts'], summary: 'List users', response: { 200: Type.Object({ items: Type.Array(Type.Object({ username: Type.String(), displayName: Type.String(), kind: Type.String() })) }) } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'List users',
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({ username: Type.String(), displayName: Type.String(), kind: Type.String() }),
+            ),
+          }),
+        },
+      },
+    },
     async () => {
       const users = await db.user.findMany({ where: { removedAt: null }, orderBy: { username: 'asc' } });
-      return { items: users.map((u) => ({ username: u.username, displayName: u.displayName, kind: u.kind })) };
+      return {
+        items: users.map((u) => ({ username: u.username, displayName: u.displayName, kind: u.kind })),
+      };
     },
   );
 
@@ -143,7 +205,10 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
     members: Type.Array(Type.Object({ username: Type.String(), owner: Type.Boolean() })),
   });
   const groupOut = async (name: string) => {
-    const group = await db.group.findUnique({ where: { name }, include: { members: { include: { user: true } } } });
+    const group = await db.group.findUnique({
+      where: { name },
+      include: { members: { include: { user: true } } },
+    });
     if (!group) throw new ErlenError('NOT_FOUND', `no group "${name}"`);
     return {
       name: group.name,
@@ -159,7 +224,11 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
       schema: {
         tags: ['accounts'],
         summary: 'Create a group; the caller becomes its owner',
-        body: Type.Object({ name: Type.String({ minLength: 1 }), displayName: Type.Optional(Type.String()), description: Type.Optional(Type.String()) }),
+        body: Type.Object({
+          name: Type.String({ minLength: 1 }),
+          displayName: Type.Optional(Type.String()),
+          description: Type.Optional(Type.String()),
+        }),
         response: { 201: GroupOut, 409: ErrorBody },
       },
     },
@@ -171,7 +240,14 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
 
   app.get(
     '/groups/:name',
-    { schema: { tags: ['accounts'], summary: 'A group and its members', params: Type.Object({ name: Type.String() }), response: { 200: GroupOut, 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'A group and its members',
+        params: Type.Object({ name: Type.String() }),
+        response: { 200: GroupOut, 404: ErrorBody },
+      },
+    },
     async (request) => groupOut(request.params.name),
   );
 
@@ -187,7 +263,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ db: Db; sessionHours: nu
       },
     },
     async (request, reply) => {
-      await accounts.addGroupMember(db, requireActor(request.actor), request.params.name, request.body.username, request.body.owner);
+      await accounts.addGroupMember(
+        db,
+        requireActor(request.actor),
+        request.params.name,
+        request.body.username,
+        request.body.owner,
+      );
       return reply.status(204).send(null);
     },
   );

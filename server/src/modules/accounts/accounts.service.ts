@@ -16,7 +16,8 @@ export interface UserInput {
 }
 
 export async function createUser(db: Db, input: UserInput) {
-  if (!USERNAME.test(input.username)) throw new ErlenError('BAD_REQUEST', `invalid username "${input.username}"`);
+  if (!USERNAME.test(input.username))
+    throw new ErlenError('BAD_REQUEST', `invalid username "${input.username}"`);
   if (input.password !== undefined && input.password.length < 8) {
     throw new ErlenError('BAD_REQUEST', 'password must be at least 8 characters');
   }
@@ -26,7 +27,12 @@ export async function createUser(db: Db, input: UserInput) {
       throw new ErlenError('CONFLICT', `user "${input.username}" already exists`);
     }
     const user = await tx.user.create({
-      data: { username: input.username, email: input.email, displayName: input.displayName ?? '', passwordHash },
+      data: {
+        username: input.username,
+        email: input.email,
+        displayName: input.displayName ?? '',
+        passwordHash,
+      },
     });
     if (input.admin) {
       const admin = await tx.group.findUniqueOrThrow({ where: { name: 'admin' } });
@@ -39,28 +45,41 @@ export async function createUser(db: Db, input: UserInput) {
 export async function login(db: Db, username: string, password: string, sessionHours: number) {
   const user = await db.user.findUnique({ where: { username } });
   // Same answer for unknown user and wrong password, so names cannot be probed.
-  const ok = user?.passwordHash && !user.disabled && !user.removedAt && (await verifyPassword(password, user.passwordHash));
+  const ok =
+    user?.passwordHash &&
+    !user.disabled &&
+    !user.removedAt &&
+    (await verifyPassword(password, user.passwordHash));
   if (!user || !ok) throw new ErlenError('UNAUTHENTICATED', 'invalid username or password');
   const token = newToken();
   const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
-  await db.apiToken.create({ data: { userId: user.id, name: 'session', kind: 'session', tokenHash: tokenDigest(token), expiresAt } });
+  await db.apiToken.create({
+    data: { userId: user.id, name: 'session', kind: 'session', tokenHash: tokenDigest(token), expiresAt },
+  });
   return { token, expiresAt, user };
 }
 
 export async function issueApiToken(db: Db, userId: number, name: string, expiresInDays?: number) {
   const token = newToken();
   const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86400_000) : null;
-  const row = await db.apiToken.create({ data: { userId, name, kind: 'api', tokenHash: tokenDigest(token), expiresAt } });
+  const row = await db.apiToken.create({
+    data: { userId, name, kind: 'api', tokenHash: tokenDigest(token), expiresAt },
+  });
   return { id: row.id, name: row.name, token, expiresAt: row.expiresAt };
 }
 
 export async function revokeApiToken(db: Db, actor: Actor, tokenId: number) {
   const row = await db.apiToken.findUnique({ where: { id: tokenId } });
-  if (!row || (row.userId !== actor.userId && !actor.admin)) throw new ErlenError('NOT_FOUND', `no token ${tokenId}`);
+  if (!row || (row.userId !== actor.userId && !actor.admin))
+    throw new ErlenError('NOT_FOUND', `no token ${tokenId}`);
   await db.apiToken.delete({ where: { id: tokenId } });
 }
 
-export async function createGroup(db: Db, actor: Actor, input: { name: string; displayName?: string; description?: string }) {
+export async function createGroup(
+  db: Db,
+  actor: Actor,
+  input: { name: string; displayName?: string; description?: string },
+) {
   if (!GROUP_NAME.test(input.name)) throw new ErlenError('BAD_REQUEST', `invalid group name "${input.name}"`);
   if (await db.group.findUnique({ where: { name: input.name } })) {
     throw new ErlenError('CONFLICT', `group "${input.name}" already exists`);
@@ -78,7 +97,13 @@ export async function createGroup(db: Db, actor: Actor, input: { name: string; d
 
 const PROTECTED_GROUPS = new Set(['admin', 'lab_controller']);
 
-export async function addGroupMember(db: Db, actor: Actor, groupName: string, username: string, owner = false) {
+export async function addGroupMember(
+  db: Db,
+  actor: Actor,
+  groupName: string,
+  username: string,
+  owner = false,
+) {
   const group = await db.group.findUnique({ where: { name: groupName }, include: { members: true } });
   if (!group) throw new ErlenError('NOT_FOUND', `no group "${groupName}"`);
   const isOwner = group.members.some((m) => m.userId === actor.userId && m.isOwner);
@@ -96,6 +121,7 @@ export async function addGroupMember(db: Db, actor: Actor, groupName: string, us
 
 export async function createProduct(db: Db, name: string) {
   if (!name.trim()) throw new ErlenError('BAD_REQUEST', 'product name must not be empty');
-  if (await db.product.findUnique({ where: { name } })) throw new ErlenError('CONFLICT', `product "${name}" already exists`);
+  if (await db.product.findUnique({ where: { name } }))
+    throw new ErlenError('CONFLICT', `product "${name}" already exists`);
   return db.product.create({ data: { name } });
 }

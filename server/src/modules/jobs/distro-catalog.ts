@@ -33,11 +33,18 @@ export async function loadDistroCatalog(db: Db): Promise<CatalogTree[]> {
   }));
 }
 
-export function newestMatchingTree(catalog: readonly CatalogTree[], filter: DistroFilter): CatalogTree | undefined {
+export function newestMatchingTree(
+  catalog: readonly CatalogTree[],
+  filter: DistroFilter,
+): CatalogTree | undefined {
   let best: CatalogTree | undefined;
   for (const tree of catalog) {
     if (!matchesDistroFilter(filter, tree)) continue;
-    if (!best || tree.createdAt > best.createdAt || (tree.createdAt.getTime() === best.createdAt.getTime() && tree.id > best.id)) {
+    if (
+      !best ||
+      tree.createdAt > best.createdAt ||
+      (tree.createdAt.getTime() === best.createdAt.getTime() && tree.id > best.id)
+    ) {
       best = tree;
     }
   }

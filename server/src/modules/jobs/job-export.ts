@@ -23,17 +23,28 @@ export function jobView(job: DeepJob, publicUrl: string, options: { showSecrets:
       waived: set.waived,
       status: set.status,
       result: set.result,
-      recipes: set.recipes.filter((r) => r.hostRecipeId === null).map((r) => recipeView(r, set.recipes, base, job.id)),
+      recipes: set.recipes
+        .filter((r) => r.hostRecipeId === null)
+        .map((r) => recipeView(r, set.recipes, base, job.id)),
     })),
   };
 }
 
-function recipeView(recipe: DeepRecipe, peers: readonly DeepRecipe[], base: string, jobId: number): RecipeView {
+function recipeView(
+  recipe: DeepRecipe,
+  peers: readonly DeepRecipe[],
+  base: string,
+  jobId: number,
+): RecipeView {
   const tree = recipe.distroTree;
   const install = recipe.installation;
-  const logHref = (prefix: string, log: LogRow) => `${base}${prefix}/logs/${log.path ? `${log.path}/` : ''}${log.filename}`;
+  const logHref = (prefix: string, log: LogRow) =>
+    `${base}${prefix}/logs/${log.path ? `${log.path}/` : ''}${log.filename}`;
   const links = (prefix: string, logs: readonly LogRow[]): LogLink[] =>
-    logs.map((log) => ({ name: log.path ? `${log.path}/${log.filename}` : log.filename, href: logHref(prefix, log) }));
+    logs.map((log) => ({
+      name: log.path ? `${log.path}/${log.filename}` : log.filename,
+      href: logHref(prefix, log),
+    }));
   const recipePrefix = `recipes/${recipe.id}`;
   return {
     id: recipe.id,
@@ -47,7 +58,12 @@ function recipeView(recipe: DeepRecipe, peers: readonly DeepRecipe[], base: stri
     startTime: recipe.startTime ?? undefined,
     finishTime: recipe.finishTime ?? undefined,
     distro: tree
-      ? { name: tree.distro.name, arch: tree.arch.name, family: tree.distro.osVersion.osMajor.name, variant: tree.variant }
+      ? {
+          name: tree.distro.name,
+          arch: tree.arch.name,
+          family: tree.distro.osVersion.osMajor.name,
+          variant: tree.variant,
+        }
       : undefined,
     system: recipe.resource?.fqdn ?? undefined,
     installation: install
@@ -111,7 +127,9 @@ function groupRoles(members: readonly { role: string; fqdn: string | null | unde
     if (fqdn) systems.push(fqdn);
     roles.set(role, systems);
   }
-  return [...roles.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([role, systems]) => ({ role, systems }));
+  return [...roles.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([role, systems]) => ({ role, systems }));
 }
 
 /** Input for renderCloneXml: the job as submitted, optionally reduced to one recipe set. */
@@ -125,6 +143,9 @@ export function cloneInput(job: DeepJob, recipeSetId?: number) {
     extraXml: job.extraXml,
     recipeSets: job.recipeSets
       .filter((set) => recipeSetId === undefined || set.id === recipeSetId)
-      .map((set) => ({ priority: set.priority, recipesXml: set.recipes.filter((r) => r.hostRecipeId === null).map((r) => r.xml) })),
+      .map((set) => ({
+        priority: set.priority,
+        recipesXml: set.recipes.filter((r) => r.hostRecipeId === null).map((r) => r.xml),
+      })),
   };
 }

@@ -23,7 +23,13 @@ export type StopTarget = { jobId: number } | { recipeSetId: number } | { recipeI
  * As in Beaker, every unfinished task gets a Warn result at path "/" carrying the reason,
  * then statuses roll up and finished recipe sets release their systems.
  */
-export async function stop(db: Db, target: StopTarget, kind: StopKind, message: string, now = new Date()): Promise<number> {
+export async function stop(
+  db: Db,
+  target: StopTarget,
+  kind: StopKind,
+  message: string,
+  now = new Date(),
+): Promise<number> {
   return db.$transaction(async (tx) => {
     const jobId = await jobIdOf(tx, target);
     await lockJob(tx, jobId);
@@ -41,12 +47,22 @@ export async function stop(db: Db, target: StopTarget, kind: StopKind, message: 
     });
     if (tasks.length) {
       await tx.recipeTaskResult.createMany({
-        data: tasks.map((task) => ({ recipeTaskId: task.id, path: '/', result: 'Warn' as const, score: 0, message: reason, startTime: now })),
+        data: tasks.map((task) => ({
+          recipeTaskId: task.id,
+          path: '/',
+          result: 'Warn' as const,
+          score: 0,
+          message: reason,
+          startTime: now,
+        })),
       });
     }
     for (const task of tasks) {
       const result = rollUpResult([...task.results.map((r) => r.result), 'Warn']);
-      await tx.recipeTask.updateMany({ where: { id: task.id, status: task.status }, data: { status, result, finishTime: now } });
+      await tx.recipeTask.updateMany({
+        where: { id: task.id, status: task.status },
+        data: { status, result, finishTime: now },
+      });
     }
     await rollUpJob(tx, jobId, now);
     return jobId;
@@ -58,10 +74,16 @@ export async function changeTaskStatus(db: Db, taskId: number, to: Status, now =
   await db.$transaction(async (tx) => {
     const jobId = await jobIdOf(tx, { taskId });
     await lockJob(tx, jobId);
-    const task = await tx.recipeTask.findUnique({ where: { id: taskId }, include: { results: { select: { result: true } } } });
+    const task = await tx.recipeTask.findUnique({
+      where: { id: taskId },
+      include: { results: { select: { result: true } } },
+    });
     if (!task) throw new ErlenError('NOT_FOUND', `no task ${formatTaskspec('T', taskId)}`);
     if (!canTransition(task.status, to)) {
-      throw new ErlenError('INVALID_TRANSITION', `${formatTaskspec('T', taskId)} is ${task.status}; it cannot become ${to}`);
+      throw new ErlenError(
+        'INVALID_TRANSITION',
+        `${formatTaskspec('T', taskId)} is ${task.status}; it cannot become ${to}`,
+      );
     }
     const data: Prisma.RecipeTaskUpdateManyMutationInput = { status: to };
     if (to === 'Running' && !task.startTime) data.startTime = now;
@@ -82,14 +104,29 @@ export interface ResultInput {
 }
 
 /** Records one result row; a finished task takes no more (409, as Beaker's lab controller answers). */
-export async function recordTaskResult(db: Db, taskId: number, input: ResultInput, now = new Date()): Promise<number> {
+export async function recordTaskResult(
+  db: Db,
+  taskId: number,
+  input: ResultInput,
+  now = new Date(),
+): Promise<number> {
   const task = await db.recipeTask.findUnique({ where: { id: taskId }, select: { status: true } });
   if (!task) throw new ErlenError('NOT_FOUND', `no task ${formatTaskspec('T', taskId)}`);
   if (isFinished(task.status)) {
-    throw new ErlenError('INVALID_TRANSITION', `${formatTaskspec('T', taskId)} is ${task.status}; it takes no more results`);
+    throw new ErlenError(
+      'INVALID_TRANSITION',
+      `${formatTaskspec('T', taskId)} is ${task.status}; it takes no more results`,
+    );
   }
   const row = await db.recipeTaskResult.create({
-    data: { recipeTaskId: taskId, result: input.result, path: input.path, score: input.score ?? null, message: input.message ?? '', startTime: now },
+    data: {
+      recipeTaskId: taskId,
+      result: input.result,
+      path: input.path,
+      score: input.score ?? null,
+      message: input.message ?? '',
+      startTime: now,
+    },
   });
   return row.id;
 }
@@ -101,31 +138,53 @@ export async function recordTaskResult(db: Db, taskId: number, input: ResultInpu
 export async function rollUpJob(tx: Tx, jobId: number, now = new Date()): Promise<void> {
   const job = await tx.job.findUniqueOrThrow({
     where: { id: jobId },
-    include: { recipeSets: { include: { recipes: { include: { tasks: { select: { status: true, result: true } } } } } } },
+    include: {
+      recipeSets: {
+        include: { recipes: { include: { tasks: { select: { status: true, result: true } } } } },
+      },
+    },
   });
   const setStates = [];
   for (const set of job.recipeSets) {
     const recipeStates = [];
     for (const recipe of set.recipes) {
-      const state = { status: rollUpStatus(recipe.tasks.map((t) => t.status)), result: rollUpResult(recipe.tasks.map((t) => t.result)), ...countTasks(recipe.tasks) };
+      const state = {
+        status: rollUpStatus(recipe.tasks.map((t) => t.status)),
+        result: rollUpResult(recipe.tasks.map((t) => t.result)),
+        ...countTasks(recipe.tasks),
+      };
       recipeStates.push(state);
       if (changed(recipe, state)) {
         await tx.recipe.update({
           where: { id: recipe.id },
-          data: { ...state, finishTime: isFinished(state.status) && !recipe.finishTime ? now : recipe.finishTime },
+          data: {
+            ...state,
+            finishTime: isFinished(state.status) && !recipe.finishTime ? now : recipe.finishTime,
+          },
         });
       }
     }
-    const setState = { status: rollUpStatus(recipeStates.map((r) => r.status)), result: rollUpResult(recipeStates.map((r) => r.result)), ...sumCounters(recipeStates) };
+    const setState = {
+      status: rollUpStatus(recipeStates.map((r) => r.status)),
+      result: rollUpResult(recipeStates.map((r) => r.result)),
+      ...sumCounters(recipeStates),
+    };
     setStates.push(setState);
     if (changed(set, setState)) {
       await tx.recipeSet.update({ where: { id: set.id }, data: setState });
       if (isFinished(setState.status)) await releaseRecipeSet(tx, set.id, now);
     }
   }
-  const jobState = { status: rollUpStatus(setStates.map((s) => s.status)), result: rollUpResult(setStates.map((s) => s.result)), ...sumCounters(setStates) };
+  const jobState = {
+    status: rollUpStatus(setStates.map((s) => s.status)),
+    result: rollUpResult(setStates.map((s) => s.result)),
+    ...sumCounters(setStates),
+  };
   if (changed(job, jobState)) {
-    await tx.job.update({ where: { id: jobId }, data: { ...jobState, finishedAt: isFinished(jobState.status) ? (job.finishedAt ?? now) : null } });
+    await tx.job.update({
+      where: { id: jobId },
+      data: { ...jobState, finishedAt: isFinished(jobState.status) ? (job.finishedAt ?? now) : null },
+    });
   }
 }
 
@@ -145,13 +204,25 @@ async function releaseRecipeSet(tx: Tx, recipeSetId: number, now: Date): Promise
     const system = resource.system;
     if (!system || resource.type !== 'system') continue;
     if (resource.reservationId) {
-      await tx.reservation.updateMany({ where: { id: resource.reservationId, finishTime: null }, data: { finishTime: now } });
+      await tx.reservation.updateMany({
+        where: { id: resource.reservationId, finishTime: null },
+        data: { finishTime: now },
+      });
     }
     await tx.system.updateMany({ where: { id: system.id, userId: { not: null } }, data: { userId: null } });
     if (system.labControllerId) {
-      const actions = system.releaseAction === 'LeaveOn' ? (['clear_netboot'] as const) : (['clear_netboot', 'off'] as const);
+      const actions =
+        system.releaseAction === 'LeaveOn'
+          ? (['clear_netboot'] as const)
+          : (['clear_netboot', 'off'] as const);
       await tx.command.createMany({
-        data: actions.map((action) => ({ systemId: system.id, labControllerId: system.labControllerId!, service: 'Scheduler', action, queueTime: now })),
+        data: actions.map((action) => ({
+          systemId: system.id,
+          labControllerId: system.labControllerId!,
+          service: 'Scheduler',
+          action,
+          queueTime: now,
+        })),
       });
     }
   }
@@ -162,9 +233,13 @@ async function jobIdOf(tx: Tx, target: StopTarget | { taskId: number }): Promise
   if ('jobId' in target) {
     jobId = (await tx.job.findUnique({ where: { id: target.jobId }, select: { id: true } }))?.id;
   } else if ('recipeSetId' in target) {
-    jobId = (await tx.recipeSet.findUnique({ where: { id: target.recipeSetId }, select: { jobId: true } }))?.jobId;
+    jobId = (await tx.recipeSet.findUnique({ where: { id: target.recipeSetId }, select: { jobId: true } }))
+      ?.jobId;
   } else if ('recipeId' in target) {
-    const recipe = await tx.recipe.findUnique({ where: { id: target.recipeId }, select: { recipeSet: { select: { jobId: true } } } });
+    const recipe = await tx.recipe.findUnique({
+      where: { id: target.recipeId },
+      select: { recipeSet: { select: { jobId: true } } },
+    });
     jobId = recipe?.recipeSet.jobId;
   } else {
     const task = await tx.recipeTask.findUnique({
@@ -190,7 +265,16 @@ async function lockJob(tx: Tx, jobId: number): Promise<void> {
   await tx.$queryRaw`SELECT id FROM job WHERE id = ${jobId} FOR UPDATE`;
 }
 
-type Rolled = { status: Status; result: Result; ttasks: number; ntasks: number; ptasks: number; wtasks: number; ftasks: number; ktasks: number };
+type Rolled = {
+  status: Status;
+  result: Result;
+  ttasks: number;
+  ntasks: number;
+  ptasks: number;
+  wtasks: number;
+  ftasks: number;
+  ktasks: number;
+};
 
 function changed(current: Rolled, next: Rolled): boolean {
   return (Object.keys(next) as (keyof Rolled)[]).some((key) => current[key] !== next[key]);
@@ -198,6 +282,7 @@ function changed(current: Rolled, next: Rolled): boolean {
 
 function sumCounters(children: readonly Rolled[]) {
   const total = { ttasks: 0, ntasks: 0, ptasks: 0, wtasks: 0, ftasks: 0, ktasks: 0 };
-  for (const child of children) for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += child[key];
+  for (const child of children)
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += child[key];
   return total;
 }

@@ -5,7 +5,10 @@ import type { Db, Prisma } from '../../db/prisma.js';
 import { hasPermission, type Actor } from '../../security/actor.js';
 
 /** Job administrators (Beaker): owner, submitter, members of the job's group, admins, `stop_task` holders. */
-export function canAdministerJob(actor: Actor, job: { ownerId: number; submitterId: number; groupId: number | null }): boolean {
+export function canAdministerJob(
+  actor: Actor,
+  job: { ownerId: number; submitterId: number; groupId: number | null },
+): boolean {
   return (
     actor.userId === job.ownerId ||
     actor.userId === job.submitterId ||
@@ -46,7 +49,14 @@ export function jobSummary(job: JobWithSummary) {
     result: job.result,
     isFinished: isFinished(job.status),
     submittedAt: job.submittedAt.toISOString(),
-    counters: { ttasks: job.ttasks, ntasks: job.ntasks, ptasks: job.ptasks, wtasks: job.wtasks, ftasks: job.ftasks, ktasks: job.ktasks },
+    counters: {
+      ttasks: job.ttasks,
+      ntasks: job.ntasks,
+      ptasks: job.ptasks,
+      wtasks: job.wtasks,
+      ftasks: job.ftasks,
+      ktasks: job.ktasks,
+    },
   };
 }
 
@@ -57,7 +67,13 @@ export async function listJobs(db: Db, actor: Actor, query: JobListQuery) {
   if (query.status?.length) where.status = { in: query.status };
   if (query.whiteboard) where.whiteboard = { contains: query.whiteboard, mode: 'insensitive' };
   const [items, total] = await Promise.all([
-    db.job.findMany({ where, include: summaryInclude, orderBy: { id: 'desc' }, take: query.limit, skip: query.offset }),
+    db.job.findMany({
+      where,
+      include: summaryInclude,
+      orderBy: { id: 'desc' },
+      take: query.limit,
+      skip: query.offset,
+    }),
     db.job.count({ where }),
   ]);
   return { items: items.map(jobSummary), total };
@@ -89,7 +105,12 @@ export const jobDeepInclude = {
   owner: { select: { username: true, email: true } },
   recipeSets: {
     orderBy: { position: 'asc' },
-    include: { recipes: { orderBy: [{ hostRecipeId: { sort: 'asc', nulls: 'first' } }, { position: 'asc' }], include: recipeInclude } },
+    include: {
+      recipes: {
+        orderBy: [{ hostRecipeId: { sort: 'asc', nulls: 'first' } }, { position: 'asc' }],
+        include: recipeInclude,
+      },
+    },
   },
 } satisfies Prisma.JobInclude;
 
@@ -114,7 +135,13 @@ function recipeDetail(recipe: DeepRecipe, all: readonly DeepRecipe[]): Record<st
     status: recipe.status,
     result: recipe.result,
     distroTree: tree
-      ? { id: tree.id, distro: tree.distro.name, arch: tree.arch.name, variant: tree.variant, family: tree.distro.osVersion.osMajor.name }
+      ? {
+          id: tree.id,
+          distro: tree.distro.name,
+          arch: tree.arch.name,
+          variant: tree.variant,
+          family: tree.distro.osVersion.osMajor.name,
+        }
       : undefined,
     system: recipe.resource?.fqdn ?? undefined,
     startTime: iso(recipe.startTime),

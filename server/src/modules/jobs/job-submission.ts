@@ -19,7 +19,12 @@ const UNPRIVILEGED_PRIORITIES: readonly Priority[] = ['Low', 'Medium', 'Normal']
  * Validates job XML and Beaker's submission rules, resolves each recipe's distro tree, and
  * stores the job in one transaction. Nothing is written unless everything is valid.
  */
-export async function submitJob(db: Db, actor: Actor, xml: string, options: { dryrun?: boolean } = {}): Promise<SubmissionResult> {
+export async function submitJob(
+  db: Db,
+  actor: Actor,
+  xml: string,
+  options: { dryrun?: boolean } = {},
+): Promise<SubmissionResult> {
   if (actor.kind !== 'user') throw new ErlenError('FORBIDDEN', 'lab controller accounts cannot submit jobs');
   const spec = await parseJobXml(xml);
   const warnings: XmlIssue[] = [];
@@ -30,7 +35,8 @@ export async function submitJob(db: Db, actor: Actor, xml: string, options: { dr
   const trees = resolveDistroTrees(spec, await loadDistroCatalog(db));
   if (options.dryrun) return { recipeIds: [], warnings };
 
-  const taskCount = (recipe: RecipeSpec): number => recipe.tasks.length + recipe.guests.reduce((n, g) => n + g.tasks.length, 0);
+  const taskCount = (recipe: RecipeSpec): number =>
+    recipe.tasks.length + recipe.guests.reduce((n, g) => n + g.tasks.length, 0);
   const created = await db.$transaction(async (tx) => {
     const job = await tx.job.create({
       data: {
@@ -150,7 +156,10 @@ async function resolveOwner(db: Db, actor: Actor, spec: JobSpec): Promise<number
 
 async function resolveGroup(db: Db, spec: JobSpec, ownerId: number): Promise<number | null> {
   if (!spec.group) return null;
-  const group = await db.group.findUnique({ where: { name: spec.group }, include: { members: { where: { userId: ownerId } } } });
+  const group = await db.group.findUnique({
+    where: { name: spec.group },
+    include: { members: { where: { userId: ownerId } } },
+  });
   if (!group) throw new ErlenError('BAD_REQUEST', `<job group="${spec.group}">: no such group`);
   if (!group.members.some((m) => !m.excluded)) {
     throw new ErlenError('FORBIDDEN', `the job owner is not a member of group "${spec.group}"`);
@@ -158,20 +167,30 @@ async function resolveGroup(db: Db, spec: JobSpec, ownerId: number): Promise<num
   return group.id;
 }
 
-async function resolveRetention(db: Db, spec: JobSpec): Promise<{ retentionTagId: number; productId: number | null }> {
+async function resolveRetention(
+  db: Db,
+  spec: JobSpec,
+): Promise<{ retentionTagId: number; productId: number | null }> {
   const tag = spec.retentionTag
     ? await db.retentionTag.findUnique({ where: { tag: spec.retentionTag } })
     : await db.retentionTag.findFirst({ where: { isDefault: true } });
   if (!tag) {
     const known = (await db.retentionTag.findMany({ orderBy: { id: 'asc' } })).map((t) => t.tag);
-    throw new ErlenError('BAD_REQUEST', `<job retention_tag="${spec.retentionTag}">: unknown tag; known tags: ${known.join(', ')}`);
+    throw new ErlenError(
+      'BAD_REQUEST',
+      `<job retention_tag="${spec.retentionTag}">: unknown tag; known tags: ${known.join(', ')}`,
+    );
   }
   if (!spec.product) {
-    if (tag.needsProduct) throw new ErlenError('BAD_REQUEST', `retention tag "${tag.tag}" requires a product attribute`);
+    if (tag.needsProduct)
+      throw new ErlenError('BAD_REQUEST', `retention tag "${tag.tag}" requires a product attribute`);
     return { retentionTagId: tag.id, productId: null };
   }
   if (!tag.needsProduct) {
-    throw new ErlenError('BAD_REQUEST', `cannot give a product with retention tag "${tag.tag}"; only tags that need a product take one`);
+    throw new ErlenError(
+      'BAD_REQUEST',
+      `cannot give a product with retention tag "${tag.tag}"; only tags that need a product take one`,
+    );
   }
   const product = await db.product.findUnique({ where: { name: spec.product } });
   if (!product) throw new ErlenError('BAD_REQUEST', `<job product="${spec.product}">: no such product`);
@@ -179,7 +198,12 @@ async function resolveRetention(db: Db, spec: JobSpec): Promise<{ retentionTagId
 }
 
 /** Beaker replaces a priority the submitter may not use by Normal instead of refusing the job. */
-function allowedPriority(actor: Actor, wanted: Priority | undefined, line: number | undefined, warnings: XmlIssue[]): Priority {
+function allowedPriority(
+  actor: Actor,
+  wanted: Priority | undefined,
+  line: number | undefined,
+  warnings: XmlIssue[],
+): Priority {
   if (!wanted) return 'Normal';
   if (hasPermission(actor, 'change_prio') || UNPRIVILEGED_PRIORITIES.includes(wanted)) return wanted;
   warnings.push({
@@ -196,13 +220,22 @@ function resolveDistroTrees(spec: JobSpec, catalog: CatalogTree[]): Map<RecipeSp
     if (recipe.distroRequires) {
       const tree = newestMatchingTree(catalog, recipe.distroRequires);
       if (tree) trees.set(recipe, tree);
-      else errors.push({ line: recipe.line, message: `<${recipe.kind === 'guest' ? 'guestrecipe' : 'recipe'}>: no distro tree in any lab matches its <distroRequires>` });
+      else
+        errors.push({
+          line: recipe.line,
+          message: `<${recipe.kind === 'guest' ? 'guestrecipe' : 'recipe'}>: no distro tree in any lab matches its <distroRequires>`,
+        });
     }
     recipe.guests.forEach(visit);
   };
   spec.recipeSets.forEach((set) => set.recipes.forEach(visit));
   if (errors.length) {
-    throw new ErlenError('NO_MATCHING_DISTRO', errors.map((e) => `line ${e.line}: ${e.message}`).join('; '), 400, errors);
+    throw new ErlenError(
+      'NO_MATCHING_DISTRO',
+      errors.map((e) => `line ${e.line}: ${e.message}`).join('; '),
+      400,
+      errors,
+    );
   }
   return trees;
 }

@@ -11,7 +11,14 @@ import { ErrorBody, IdParam } from '../../http/schemas.js';
 import type { Actor } from '../../security/actor.js';
 import { cloneInput, jobView } from './job-export.js';
 import { stop } from './job-lifecycle.js';
-import { canAdministerJob, findJobSummary, jobDetail, jobSummary, listJobs, loadDeepJob } from './job-queries.js';
+import {
+  canAdministerJob,
+  findJobSummary,
+  jobDetail,
+  jobSummary,
+  listJobs,
+  loadDeepJob,
+} from './job-queries.js';
 import { submitJob } from './job-submission.js';
 
 const Counters = Type.Object({
@@ -36,7 +43,11 @@ const JobSummary = Type.Object({
   submittedAt: Type.String(),
   counters: Counters,
 });
-const Issue = Type.Object({ line: Type.Optional(Type.Integer()), column: Type.Optional(Type.Integer()), message: Type.String() });
+const Issue = Type.Object({
+  line: Type.Optional(Type.Integer()),
+  column: Type.Optional(Type.Integer()),
+  message: Type.String(),
+});
 const xmlReply = { 200: Type.String({ description: 'XML document' }), 404: ErrorBody };
 
 export interface JobRouteOptions {
@@ -45,14 +56,18 @@ export interface JobRouteOptions {
   publicUrl: string;
 }
 
-export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app, { db, events, publicUrl }) => {
+export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
+  app,
+  { db, events, publicUrl },
+) => {
   app.post(
     '/jobs',
     {
       schema: {
         tags: ['jobs'],
         summary: 'Submit Beaker job XML',
-        description: 'Body is the job XML (Content-Type application/xml or text/xml). With dryrun=true the job is validated and nothing is stored.',
+        description:
+          'Body is the job XML (Content-Type application/xml or text/xml). With dryrun=true the job is validated and nothing is stored.',
         querystring: Type.Object({ dryrun: Type.Optional(Type.Boolean()) }),
         body: Type.String(),
         response: {
@@ -67,7 +82,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
       // Fastify parses JSON itself; refuse it before body validation would call it "invalid".
       preValidation: async (request) => {
         if (!/^(application|text)\/xml\b/i.test(request.headers['content-type'] ?? '')) {
-          throw new ErlenError('UNSUPPORTED_MEDIA_TYPE', 'job XML must be sent as application/xml or text/xml');
+          throw new ErlenError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            'job XML must be sent as application/xml or text/xml',
+          );
         }
       },
     },
@@ -75,8 +93,12 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
       const actor = requireActor(request.actor);
       const dryrun = request.query.dryrun === true;
       const result = await submitJob(db, actor, request.body, { dryrun });
-      if (dryrun || result.jobId === undefined) return reply.status(200).send({ valid: true, warnings: result.warnings });
-      request.log.info({ jobId: result.jobId, owner: actor.username, recipes: result.recipeIds.length }, 'job submitted');
+      if (dryrun || result.jobId === undefined)
+        return reply.status(200).send({ valid: true, warnings: result.warnings });
+      request.log.info(
+        { jobId: result.jobId, owner: actor.username, recipes: result.recipeIds.length },
+        'job submitted',
+      );
       await events.recipesQueued(result.recipeIds);
       return reply.status(201).send({ id: formatTaskspec('J', result.jobId), warnings: result.warnings });
     },
@@ -96,7 +118,10 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
           offset: Type.Integer({ minimum: 0, default: 0 }),
         }),
-        response: { 200: Type.Object({ items: Type.Array(JobSummary), total: Type.Integer() }), 400: ErrorBody },
+        response: {
+          200: Type.Object({ items: Type.Array(JobSummary), total: Type.Integer() }),
+          400: ErrorBody,
+        },
       },
     },
     async (request) => {
@@ -107,14 +132,29 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
 
   app.get(
     '/jobs/:id',
-    { schema: { tags: ['jobs'], summary: 'A job with its recipe sets, recipes, tasks and results', params: IdParam, response: { 200: Type.Unknown(), 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'A job with its recipe sets, recipes, tasks and results',
+        params: IdParam,
+        response: { 200: Type.Unknown(), 404: ErrorBody },
+      },
+    },
     async (request) => jobDetail(await loadDeepJob(db, request.params.id), requireActor(request.actor)),
   );
 
   const stopBody = Type.Object({ message: Type.Optional(Type.String({ maxLength: 4000 })) });
   app.post(
     '/jobs/:id/cancel',
-    { schema: { tags: ['jobs'], summary: 'Cancel a job (owner, submitter, group members, admins)', params: IdParam, body: Type.Optional(stopBody), response: { 200: JobSummary, 403: ErrorBody, 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a job (owner, submitter, group members, admins)',
+        params: IdParam,
+        body: Type.Optional(stopBody),
+        response: { 200: JobSummary, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const job = await findJobSummary(db, request.params.id);
       assertMayAdminister(requireActor(request.actor), job);
@@ -125,7 +165,15 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
 
   app.post(
     '/recipesets/:id/cancel',
-    { schema: { tags: ['jobs'], summary: 'Cancel one recipe set of a job', params: IdParam, body: Type.Optional(stopBody), response: { 200: JobSummary, 403: ErrorBody, 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel one recipe set of a job',
+        params: IdParam,
+        body: Type.Optional(stopBody),
+        response: { 200: JobSummary, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
     async (request) => {
       const set = await db.recipeSet.findUnique({ where: { id: request.params.id } });
       if (!set) throw new ErlenError('NOT_FOUND', `no recipe set ${formatTaskspec('RS', request.params.id)}`);
@@ -138,7 +186,14 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
 
   app.get(
     '/jobs/:id/clone',
-    { schema: { tags: ['jobs'], summary: 'Job XML to resubmit this job', params: IdParam, response: xmlReply } },
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Job XML to resubmit this job',
+        params: IdParam,
+        response: xmlReply,
+      },
+    },
     async (request, reply) => {
       const job = await loadDeepJob(db, request.params.id);
       const input = cloneInput(job);
@@ -149,7 +204,14 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
 
   app.get(
     '/recipesets/:id/clone',
-    { schema: { tags: ['jobs'], summary: 'Job XML with only this recipe set', params: IdParam, response: xmlReply } },
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Job XML with only this recipe set',
+        params: IdParam,
+        response: xmlReply,
+      },
+    },
     async (request, reply) => {
       const set = await db.recipeSet.findUnique({ where: { id: request.params.id } });
       if (!set) throw new ErlenError('NOT_FOUND', `no recipe set ${formatTaskspec('RS', request.params.id)}`);
@@ -173,7 +235,9 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
     },
     async (request, reply) => {
       const job = await loadDeepJob(db, request.params.id);
-      const view = jobView(job, publicUrl, { showSecrets: canAdministerJob(requireActor(request.actor), job) });
+      const view = jobView(job, publicUrl, {
+        showSecrets: canAdministerJob(requireActor(request.actor), job),
+      });
       return reply.type('application/xml').send(renderResultsXml(view, { includeLogs: request.query.logs }));
     },
   );
@@ -190,29 +254,51 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (app,
 
   app.get(
     '/recipes/:id',
-    { schema: { tags: ['jobs'], summary: 'One recipe with its tasks and results', params: IdParam, response: { 200: Type.Unknown(), 404: ErrorBody } } },
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'One recipe with its tasks and results',
+        params: IdParam,
+        response: { 200: Type.Unknown(), 404: ErrorBody },
+      },
+    },
     async (request) => {
-      const recipe = await db.recipe.findUnique({ where: { id: request.params.id }, select: { recipeSet: { select: { jobId: true } } } });
+      const recipe = await db.recipe.findUnique({
+        where: { id: request.params.id },
+        select: { recipeSet: { select: { jobId: true } } },
+      });
       if (!recipe) throw new ErlenError('NOT_FOUND', `no recipe ${formatTaskspec('R', request.params.id)}`);
       const detail = jobDetail(await loadDeepJob(db, recipe.recipeSet.jobId), requireActor(request.actor));
       const wanted = formatTaskspec('R', request.params.id);
-      const all = detail.recipeSets.flatMap((set) => set.recipes.flatMap((r) => [r, ...(r.guests as typeof set.recipes)]));
+      const all = detail.recipeSets.flatMap((set) =>
+        set.recipes.flatMap((r) => [r, ...(r.guests as typeof set.recipes)]),
+      );
       return all.find((r) => r.id === wanted);
     },
   );
 };
 
-function assertMayAdminister(actor: Actor, job: { id: number; ownerId: number; submitterId: number; groupId: number | null }) {
+function assertMayAdminister(
+  actor: Actor,
+  job: { id: number; ownerId: number; submitterId: number; groupId: number | null },
+) {
   if (!canAdministerJob(actor, job)) {
-    throw new ErlenError('FORBIDDEN', `only the owner, submitter, group members or admins may change ${formatTaskspec('J', job.id)}`);
+    throw new ErlenError(
+      'FORBIDDEN',
+      `only the owner, submitter, group members or admins may change ${formatTaskspec('J', job.id)}`,
+    );
   }
 }
 
 function parseStatuses(value: string | string[] | undefined): Status[] | undefined {
   if (value === undefined) return undefined;
-  const list = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const list = (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const status of list) {
-    if (!isStatus(status)) throw new ErlenError('BAD_REQUEST', `unknown status "${status}"; one of ${STATUSES.join(', ')}`);
+    if (!isStatus(status))
+      throw new ErlenError('BAD_REQUEST', `unknown status "${status}"; one of ${STATUSES.join(', ')}`);
   }
   return list as Status[];
 }

@@ -4,7 +4,8 @@ import { issueApiToken } from '../accounts/accounts.service.js';
 import type { Actor } from '../../security/actor.js';
 import type { SecretBox } from '../../security/secret-box.js';
 
-const FQDN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const FQDN =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 export function assertFqdn(fqdn: string, what: string): void {
   if (!FQDN.test(fqdn)) throw new ErlenError('BAD_REQUEST', `${what} "${fqdn}" is not a valid host name`);
@@ -13,7 +14,8 @@ export function assertFqdn(fqdn: string, what: string): void {
 /** Registers a lab and its service account; the account's token is returned once. */
 export async function createLabController(db: Db, fqdn: string) {
   assertFqdn(fqdn, 'lab controller');
-  if (await db.labController.findUnique({ where: { fqdn } })) throw new ErlenError('CONFLICT', `lab controller ${fqdn} already exists`);
+  if (await db.labController.findUnique({ where: { fqdn } }))
+    throw new ErlenError('CONFLICT', `lab controller ${fqdn} already exists`);
   const username = `host/${fqdn}`;
   const lab = await db.$transaction(async (tx) => {
     const group = await tx.group.findUniqueOrThrow({ where: { name: 'lab_controller' } });
@@ -76,11 +78,26 @@ export interface SystemInput {
     deviceClass?: string;
   }[];
   keyValues?: Record<string, string | number | (string | number)[]>;
-  power?: { type: string; address: string; user?: string; password?: string; id?: string; quiescentPeriod?: number };
+  power?: {
+    type: string;
+    address: string;
+    user?: string;
+    password?: string;
+    id?: string;
+    quiescentPeriod?: number;
+  };
   accessPolicy?: { user?: string; group?: string; everybody?: boolean; permission: PolicyPermission }[];
 }
 
-export type PolicyPermission = 'view' | 'view_power' | 'edit_policy' | 'edit_system' | 'loan_any' | 'loan_self' | 'control_system' | 'reserve';
+export type PolicyPermission =
+  | 'view'
+  | 'view_power'
+  | 'edit_policy'
+  | 'edit_system'
+  | 'loan_any'
+  | 'loan_self'
+  | 'control_system'
+  | 'reserve';
 
 /**
  * Adds a system with its whole inventory. Power passwords are sealed before they reach the
@@ -89,18 +106,23 @@ export type PolicyPermission = 'view' | 'view_power' | 'edit_policy' | 'edit_sys
  */
 export async function createSystem(db: Db, actor: Actor, input: SystemInput, secrets: SecretBox) {
   assertFqdn(input.fqdn, 'system');
-  if (await db.system.findUnique({ where: { fqdn: input.fqdn } })) throw new ErlenError('CONFLICT', `system ${input.fqdn} already exists`);
+  if (await db.system.findUnique({ where: { fqdn: input.fqdn } }))
+    throw new ErlenError('CONFLICT', `system ${input.fqdn} already exists`);
   const status = input.status ?? (input.labController ? 'Automated' : 'Manual');
   if (status === 'Automated' && !input.labController) {
     throw new ErlenError('BAD_REQUEST', `system ${input.fqdn}: an Automated system needs a lab controller`);
   }
   return db.$transaction(async (tx) => {
     const ownerId = input.owner ? (await findUser(tx, input.owner)).id : actor.userId;
-    const lab = input.labController ? await tx.labController.findUnique({ where: { fqdn: input.labController } }) : null;
-    if (input.labController && (!lab || lab.removedAt)) throw new ErlenError('BAD_REQUEST', `no lab controller ${input.labController}`);
+    const lab = input.labController
+      ? await tx.labController.findUnique({ where: { fqdn: input.labController } })
+      : null;
+    if (input.labController && (!lab || lab.removedAt))
+      throw new ErlenError('BAD_REQUEST', `no lab controller ${input.labController}`);
     const arches = await tx.arch.findMany({ where: { name: { in: input.arches } } });
     const unknownArch = input.arches.find((name) => !arches.some((a) => a.name === name));
-    if (unknownArch) throw new ErlenError('BAD_REQUEST', `system ${input.fqdn}: unknown arch "${unknownArch}"`);
+    if (unknownArch)
+      throw new ErlenError('BAD_REQUEST', `system ${input.fqdn}: unknown arch "${unknownArch}"`);
     const rules = await policyRules(tx, input.accessPolicy ?? [{ everybody: true, permission: 'view' }]);
     const policy = await tx.accessPolicy.create({ data: { rules: { create: rules } } });
     const system = await tx.system.create({
@@ -143,7 +165,15 @@ export async function createSystem(db: Db, actor: Actor, input: SystemInput, sec
     });
     await createKeyValues(tx, system.id, input.keyValues ?? {});
     await tx.activity.create({
-      data: { objectType: 'system', objectId: system.id, userId: actor.userId, service: 'HTTP', action: 'Added', fieldName: 'System', newValue: system.fqdn },
+      data: {
+        objectType: 'system',
+        objectId: system.id,
+        userId: actor.userId,
+        service: 'HTTP',
+        action: 'Added',
+        fieldName: 'System',
+        newValue: system.fqdn,
+      },
     });
     return system;
   });
@@ -159,8 +189,16 @@ async function policyRules(tx: Prisma.TransactionClient, rules: NonNullable<Syst
   const out: Prisma.AccessPolicyRuleCreateWithoutPolicyInput[] = [];
   for (const rule of rules) {
     const targets = [rule.user, rule.group, rule.everybody ? 'everybody' : undefined].filter(Boolean);
-    if (targets.length !== 1) throw new ErlenError('BAD_REQUEST', 'each access policy rule names exactly one of user, group or everybody');
-    if (rule.user) out.push({ permission: rule.permission, user: { connect: { id: (await findUser(tx, rule.user)).id } } });
+    if (targets.length !== 1)
+      throw new ErlenError(
+        'BAD_REQUEST',
+        'each access policy rule names exactly one of user, group or everybody',
+      );
+    if (rule.user)
+      out.push({
+        permission: rule.permission,
+        user: { connect: { id: (await findUser(tx, rule.user)).id } },
+      });
     else if (rule.group) {
       const group = await tx.group.findUnique({ where: { name: rule.group } });
       if (!group) throw new ErlenError('BAD_REQUEST', `no group "${rule.group}"`);
@@ -171,10 +209,15 @@ async function policyRules(tx: Prisma.TransactionClient, rules: NonNullable<Syst
 }
 
 /** Unknown key names are created; a key is numeric when every value given for it is a number. */
-async function createKeyValues(tx: Prisma.TransactionClient, systemId: number, keyValues: NonNullable<SystemInput['keyValues']>) {
+async function createKeyValues(
+  tx: Prisma.TransactionClient,
+  systemId: number,
+  keyValues: NonNullable<SystemInput['keyValues']>,
+) {
   for (const [name, raw] of Object.entries(keyValues)) {
     const values = Array.isArray(raw) ? raw : [raw];
-    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) throw new ErlenError('BAD_REQUEST', `invalid key name "${name}"`);
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+      throw new ErlenError('BAD_REQUEST', `invalid key name "${name}"`);
     const key = await tx.key.upsert({
       where: { name },
       create: { name, numeric: values.every((v) => typeof v === 'number') },
@@ -182,9 +225,12 @@ async function createKeyValues(tx: Prisma.TransactionClient, systemId: number, k
     });
     if (key.numeric) {
       const bad = values.find((v) => !/^-?\d+$/.test(String(v)));
-      if (bad !== undefined) throw new ErlenError('BAD_REQUEST', `key ${name} is numeric; "${bad}" is not an integer`);
+      if (bad !== undefined)
+        throw new ErlenError('BAD_REQUEST', `key ${name} is numeric; "${bad}" is not an integer`);
     }
-    await tx.keyValue.createMany({ data: values.map((value) => ({ systemId, keyId: key.id, value: String(value) })) });
+    await tx.keyValue.createMany({
+      data: values.map((value) => ({ systemId, keyId: key.id, value: String(value) })),
+    });
   }
 }
 
@@ -209,10 +255,16 @@ export async function importDistroTree(db: Db, input: DistroTreeInput) {
   return db.$transaction(async (tx) => {
     const arch = await tx.arch.findUnique({ where: { name: input.arch } });
     if (!arch) throw new ErlenError('BAD_REQUEST', `unknown arch "${input.arch}"`);
-    const labs = await tx.labController.findMany({ where: { fqdn: { in: input.labUrls.map((u) => u.labController) }, removedAt: null } });
+    const labs = await tx.labController.findMany({
+      where: { fqdn: { in: input.labUrls.map((u) => u.labController) }, removedAt: null },
+    });
     const missingLab = input.labUrls.find((u) => !labs.some((l) => l.fqdn === u.labController));
     if (missingLab) throw new ErlenError('BAD_REQUEST', `no lab controller ${missingLab.labController}`);
-    const osMajor = await tx.osMajor.upsert({ where: { name: input.osMajor }, create: { name: input.osMajor }, update: {} });
+    const osMajor = await tx.osMajor.upsert({
+      where: { name: input.osMajor },
+      create: { name: input.osMajor },
+      update: {},
+    });
     const osMinor = input.osMinor ?? '';
     const osVersion = await tx.osVersion.upsert({
       where: { osMajorId_osMinor: { osMajorId: osMajor.id, osMinor } },
@@ -239,7 +291,9 @@ export async function importDistroTree(db: Db, input: DistroTreeInput) {
     for (const image of input.images ?? []) {
       const kernelType = image.kernelType ?? 'default';
       await tx.distroTreeImage.upsert({
-        where: { distroTreeId_imageType_kernelType: { distroTreeId: tree.id, imageType: image.type, kernelType } },
+        where: {
+          distroTreeId_imageType_kernelType: { distroTreeId: tree.id, imageType: image.type, kernelType },
+        },
         create: { distroTreeId: tree.id, imageType: image.type, kernelType, path: image.path },
         update: { path: image.path },
       });

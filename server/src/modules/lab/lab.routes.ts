@@ -5,13 +5,28 @@ import type { Db, Prisma } from '../../db/prisma.js';
 import { requireActor, requireAdmin } from '../../http/auth-plugin.js';
 import { ErrorBody } from '../../http/schemas.js';
 import type { SecretBox } from '../../security/secret-box.js';
-import { createLabController, createSystem, importDistroTree, type DistroTreeInput, type SystemInput } from './inventory.service.js';
+import {
+  createLabController,
+  createSystem,
+  importDistroTree,
+  type DistroTreeInput,
+  type SystemInput,
+} from './inventory.service.js';
 import { canViewPower, visibleSystemsWhere } from './system-access.js';
 
 const Str = Type.Optional(Type.String());
 const Num = Type.Optional(Type.Number({ minimum: 0 }));
 const Permission = Type.Union(
-  ['view', 'view_power', 'edit_policy', 'edit_system', 'loan_any', 'loan_self', 'control_system', 'reserve'].map((p) => Type.Literal(p)),
+  [
+    'view',
+    'view_power',
+    'edit_policy',
+    'edit_system',
+    'loan_any',
+    'loan_self',
+    'control_system',
+    'reserve',
+  ].map((p) => Type.Literal(p)),
 );
 
 const SystemInputSchema = Type.Object(
@@ -19,9 +34,13 @@ const SystemInputSchema = Type.Object(
     fqdn: Type.String({ minLength: 1, maxLength: 255 }),
     labController: Str,
     owner: Str,
-    status: Type.Optional(Type.Union(['Automated', 'Manual', 'Broken', 'Removed'].map((s) => Type.Literal(s)))),
+    status: Type.Optional(
+      Type.Union(['Automated', 'Manual', 'Broken', 'Removed'].map((s) => Type.Literal(s))),
+    ),
     statusReason: Str,
-    type: Type.Optional(Type.Union(['Machine', 'Laptop', 'Prototype', 'Resource'].map((s) => Type.Literal(s)))),
+    type: Type.Optional(
+      Type.Union(['Machine', 'Laptop', 'Prototype', 'Resource'].map((s) => Type.Literal(s))),
+    ),
     arches: Type.Array(Type.String(), { minItems: 1 }),
     memory: Type.Optional(Type.Integer({ minimum: 0 })),
     numaNodes: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -30,7 +49,9 @@ const SystemInputSchema = Type.Object(
     location: Str,
     serial: Str,
     lender: Str,
-    hypervisor: Type.Optional(Type.Union([...['KVM', 'Xen', 'HyperV', 'VMWare'].map((s) => Type.Literal(s)), Type.Null()])),
+    hypervisor: Type.Optional(
+      Type.Union([...['KVM', 'Xen', 'HyperV', 'VMWare'].map((s) => Type.Literal(s)), Type.Null()]),
+    ),
     macAddress: Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$' })),
     ipAddress: Type.Optional(Type.String({ format: 'ipv4' })),
     cpu: Type.Optional(
@@ -49,14 +70,35 @@ const SystemInputSchema = Type.Object(
       }),
     ),
     disks: Type.Optional(
-      Type.Array(Type.Object({ model: Str, size: Type.Integer({ minimum: 0 }), sectorSize: Type.Optional(Type.Integer()), physSectorSize: Type.Optional(Type.Integer()) })),
+      Type.Array(
+        Type.Object({
+          model: Str,
+          size: Type.Integer({ minimum: 0 }),
+          sectorSize: Type.Optional(Type.Integer()),
+          physSectorSize: Type.Optional(Type.Integer()),
+        }),
+      ),
     ),
     devices: Type.Optional(
       Type.Array(
-        Type.Object({ vendorId: Str, deviceId: Str, subsysVendorId: Str, subsysDeviceId: Str, bus: Str, driver: Str, description: Str, deviceClass: Str }),
+        Type.Object({
+          vendorId: Str,
+          deviceId: Str,
+          subsysVendorId: Str,
+          subsysDeviceId: Str,
+          bus: Str,
+          driver: Str,
+          description: Str,
+          deviceClass: Str,
+        }),
       ),
     ),
-    keyValues: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Array(Type.Union([Type.String(), Type.Number()]))]))),
+    keyValues: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Union([Type.String(), Type.Number(), Type.Array(Type.Union([Type.String(), Type.Number()]))]),
+      ),
+    ),
     power: Type.Optional(
       Type.Object({
         type: Type.String({ minLength: 1 }),
@@ -68,7 +110,14 @@ const SystemInputSchema = Type.Object(
       }),
     ),
     accessPolicy: Type.Optional(
-      Type.Array(Type.Object({ user: Str, group: Str, everybody: Type.Optional(Type.Boolean()), permission: Permission })),
+      Type.Array(
+        Type.Object({
+          user: Str,
+          group: Str,
+          everybody: Type.Optional(Type.Boolean()),
+          permission: Permission,
+        }),
+      ),
     ),
   },
   { additionalProperties: false },
@@ -105,7 +154,10 @@ const summary = (s: SystemRow) => ({
   loanedTo: s.loanedTo?.username,
 });
 
-export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }> = async (app, { db, secrets }) => {
+export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }> = async (
+  app,
+  { db, secrets },
+) => {
   app.post(
     '/labcontrollers',
     {
@@ -113,7 +165,11 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
         tags: ['lab'],
         summary: 'Register a lab controller and its service account (admin); the token is shown once',
         body: Type.Object({ fqdn: Type.String({ minLength: 1 }) }),
-        response: { 201: Type.Object({ fqdn: Type.String(), username: Type.String(), token: Type.String() }), 403: ErrorBody, 409: ErrorBody },
+        response: {
+          201: Type.Object({ fqdn: Type.String(), username: Type.String(), token: Type.String() }),
+          403: ErrorBody,
+          409: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
@@ -130,14 +186,26 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
         summary: 'Lab controllers',
         response: {
           200: Type.Object({
-            items: Type.Array(Type.Object({ fqdn: Type.String(), disabled: Type.Boolean(), lastSeenAt: Type.Optional(Type.String()) })),
+            items: Type.Array(
+              Type.Object({
+                fqdn: Type.String(),
+                disabled: Type.Boolean(),
+                lastSeenAt: Type.Optional(Type.String()),
+              }),
+            ),
           }),
         },
       },
     },
     async () => {
       const labs = await db.labController.findMany({ where: { removedAt: null }, orderBy: { fqdn: 'asc' } });
-      return { items: labs.map((l) => ({ fqdn: l.fqdn, disabled: l.disabled, lastSeenAt: l.lastSeenAt?.toISOString() })) };
+      return {
+        items: labs.map((l) => ({
+          fqdn: l.fqdn,
+          disabled: l.disabled,
+          lastSeenAt: l.lastSeenAt?.toISOString(),
+        })),
+      };
     },
   );
 
@@ -154,7 +222,11 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
     async (request, reply) => {
       const actor = requireAdmin(request.actor);
       const system = await createSystem(db, actor, request.body as SystemInput, secrets);
-      return reply.status(201).send(summary(await db.system.findUniqueOrThrow({ where: { id: system.id }, include: systemInclude })));
+      return reply
+        .status(201)
+        .send(
+          summary(await db.system.findUniqueOrThrow({ where: { id: system.id }, include: systemInclude })),
+        );
     },
   );
 
@@ -181,7 +253,13 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
       if (labController) where.labController = { fqdn: labController };
       if (arch) where.arches = { some: { arch: { name: arch } } };
       const [rows, total] = await Promise.all([
-        db.system.findMany({ where, include: systemInclude, orderBy: { fqdn: 'asc' }, take: limit, skip: offset }),
+        db.system.findMany({
+          where,
+          include: systemInclude,
+          orderBy: { fqdn: 'asc' },
+          take: limit,
+          skip: offset,
+        }),
         db.system.count({ where }),
       ]);
       return { items: rows.map(summary), total };
@@ -193,7 +271,8 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
     {
       schema: {
         tags: ['lab'],
-        summary: 'One system with its inventory; power settings only for those who may see them, never the password',
+        summary:
+          'One system with its inventory; power settings only for those who may see them, never the password',
         params: Type.Object({ fqdn: Type.String() }),
         response: { 200: Type.Unknown(), 404: ErrorBody },
       },
@@ -214,9 +293,17 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
         },
       });
       if (!system) throw new ErlenError('NOT_FOUND', `no system ${request.params.fqdn}`);
-      const power = system.power && canViewPower(actor, system)
-        ? { type: system.power.powerType, address: system.power.address, user: system.power.user, id: system.power.powerId, quiescentPeriod: system.power.quiescentPeriod, hasPassword: system.power.passwordEncrypted !== null }
-        : undefined;
+      const power =
+        system.power && canViewPower(actor, system)
+          ? {
+              type: system.power.powerType,
+              address: system.power.address,
+              user: system.power.user,
+              id: system.power.powerId,
+              quiescentPeriod: system.power.quiescentPeriod,
+              hasPassword: system.power.passwordEncrypted !== null,
+            }
+          : undefined;
       return {
         ...summary(system),
         statusReason: system.statusReason,
@@ -230,7 +317,12 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
         macAddress: system.macAddress,
         dateAdded: system.dateAdded.toISOString(),
         cpu: system.cpu ? { ...system.cpu, systemId: undefined } : undefined,
-        disks: system.disks.map((d) => ({ model: d.model, size: Number(d.size), sectorSize: d.sectorSize, physSectorSize: d.physSectorSize })),
+        disks: system.disks.map((d) => ({
+          model: d.model,
+          size: Number(d.size),
+          sectorSize: d.sectorSize,
+          physSectorSize: d.physSectorSize,
+        })),
         devices: system.devices.map(({ id: _id, systemId: _systemId, ...device }) => device),
         keyValues: system.keyValues.map((kv) => ({ key: kv.key.name, value: kv.value })),
         pools: system.pools.map((p) => p.pool.name),
@@ -256,16 +348,33 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
           ksMeta: Str,
           kernelOptions: Str,
           kernelOptionsPost: Str,
-          images: Type.Optional(Type.Array(Type.Object({ type: Type.String(), path: Type.String(), kernelType: Str }))),
-          repos: Type.Optional(Type.Array(Type.Object({ id: Type.String(), type: Type.String(), path: Type.String() }))),
-          labUrls: Type.Array(Type.Object({ labController: Type.String(), url: Type.String({ pattern: '^[a-z][a-z0-9+]*:' }) }), { minItems: 1 }),
+          images: Type.Optional(
+            Type.Array(Type.Object({ type: Type.String(), path: Type.String(), kernelType: Str })),
+          ),
+          repos: Type.Optional(
+            Type.Array(Type.Object({ id: Type.String(), type: Type.String(), path: Type.String() })),
+          ),
+          labUrls: Type.Array(
+            Type.Object({ labController: Type.String(), url: Type.String({ pattern: '^[a-z][a-z0-9+]*:' }) }),
+            { minItems: 1 },
+          ),
         }),
-        response: { 201: Type.Object({ id: Type.Integer(), distro: Type.String(), arch: Type.String(), variant: Type.String() }), 400: ErrorBody, 403: ErrorBody },
+        response: {
+          201: Type.Object({
+            id: Type.Integer(),
+            distro: Type.String(),
+            arch: Type.String(),
+            variant: Type.String(),
+          }),
+          400: ErrorBody,
+          403: ErrorBody,
+        },
       },
     },
     async (request, reply) => {
       const actor = requireActor(request.actor);
-      if (!actor.admin && actor.kind !== 'labcontroller') throw new ErlenError('FORBIDDEN', 'only admins and lab controllers may import distro trees');
+      if (!actor.admin && actor.kind !== 'labcontroller')
+        throw new ErlenError('FORBIDDEN', 'only admins and lab controllers may import distro trees');
       return reply.status(201).send(await importDistroTree(db, request.body as DistroTreeInput));
     },
   );
@@ -284,11 +393,18 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
       const { name, family, arch, labController } = request.query;
       const trees = await db.distroTree.findMany({
         where: {
-          distro: { name: name ? { contains: name } : undefined, osVersion: family ? { osMajor: { name: family } } : undefined },
+          distro: {
+            name: name ? { contains: name } : undefined,
+            osVersion: family ? { osMajor: { name: family } } : undefined,
+          },
           arch: arch ? { name: arch } : undefined,
           labUrls: labController ? { some: { labController: { fqdn: labController } } } : undefined,
         },
-        include: { arch: true, distro: { include: { osVersion: { include: { osMajor: true } } } }, labUrls: { include: { labController: true } } },
+        include: {
+          arch: true,
+          distro: { include: { osVersion: { include: { osMajor: true } } } },
+          labUrls: { include: { labController: true } },
+        },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: 500,
       });

@@ -23,7 +23,12 @@ function ruleAppliesTo(actor: Actor): Prisma.AccessPolicyRuleWhereInput {
 /** Power settings are visible to the owner, admins and `edit_system`/`view_power` grantees. */
 export function canViewPower(
   actor: Actor,
-  system: { ownerId: number; activeAccessPolicy: { rules: { permission: string; userId: number | null; groupId: number | null }[] } | null },
+  system: {
+    ownerId: number;
+    activeAccessPolicy: {
+      rules: { permission: string; userId: number | null; groupId: number | null }[];
+    } | null;
+  },
 ): boolean {
   if (actor.admin || system.ownerId === actor.userId) return true;
   return (system.activeAccessPolicy?.rules ?? []).some(
