@@ -100,7 +100,6 @@ export interface LabControllerCreated {
 export interface LabControllerSummary {
   fqdn: string;
   disabled: boolean;
-  online: boolean;
   lastSeenAt?: string | null;
 }
 

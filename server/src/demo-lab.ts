@@ -15,7 +15,7 @@ export async function seedDemoLab(db: Db, admin: Actor, secrets: SecretBox): Pro
   if (!(await db.labController.findUnique({ where: { fqdn: DEMO_LAB } }))) {
     labToken = (await createLabController(db, DEMO_LAB)).token;
   }
-  await importDistroTree(db, {
+  await importDistroTree(db, admin, {
     name: DEMO_DISTRO,
     osMajor: 'ErlenLinux1',
     osMinor: '0',

@@ -28,6 +28,23 @@ export function jobListQuery(opts: JobListOptions): Query {
   };
 }
 
+const PAGE = 500;
+
+/** Pages through `GET /jobs` (at most 500 a request) until `--limit` or the last job, like bkr job-list. */
+export async function fetchJobs<T>(
+  list: (query: Query) => Promise<{ items: T[]; total: number }>,
+  opts: JobListOptions,
+): Promise<T[]> {
+  const wanted = opts.limit ?? Infinity;
+  const jobs: T[] = [];
+  for (;;) {
+    const limit = Math.min(PAGE, wanted - jobs.length);
+    const page = await list({ ...jobListQuery(opts), limit, offset: jobs.length > 0 ? jobs.length : undefined });
+    jobs.push(...page.items);
+    if (page.items.length === 0 || jobs.length >= Math.min(wanted, page.total)) return jobs;
+  }
+}
+
 export function registerJobList(program: Command, ctx: CommandContext): void {
   program
     .command('job-list')
@@ -36,16 +53,16 @@ export function registerJobList(program: Command, ctx: CommandContext): void {
     .option('--mine', 'only my jobs')
     .option('--status <status>', 'only jobs in this status (repeatable, or a comma list)', collect)
     .option('--whiteboard <text>', 'whiteboard contains this text')
-    .option('--limit <n>', 'at most this many jobs (server default 50, maximum 500)', positiveInteger)
+    .option('--limit <n>', 'at most this many jobs (default: all)', positiveInteger)
     .addOption(
       new Option('--format <format>', 'list: one taskspec per line; json: the job summaries')
         .choices(['list', 'json'])
         .default('list'),
     )
     .action(async (opts: JobListOptions, cmd: Command) => {
-      const query = jobListQuery(opts);
-      const page = await (await ctx.client(cmd)).listJobs(query);
-      if (opts.format === 'json') ctx.out(JSON.stringify(page.items, null, 2));
-      else for (const job of page.items) ctx.out(job.id);
+      const client = await ctx.client(cmd);
+      const jobs = await fetchJobs((query) => client.listJobs(query), opts);
+      if (opts.format === 'json') ctx.out(JSON.stringify(jobs, null, 2));
+      else for (const job of jobs) ctx.out(job.id);
     });
 }

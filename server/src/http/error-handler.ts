@@ -13,6 +13,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
         .status(error.statusCode)
         .send({ code: error.code, message: error.message, details: error.details });
     }
+    if (isUniqueViolation(error)) {
+      // Two requests raced to create the same name; the loser gets what a sequential one would.
+      return reply.status(409).send({ code: 'CONFLICT', message: 'that name is already taken' });
+    }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
       const details = error.validation.map((v) => ({
@@ -42,4 +46,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .status(404)
       .send({ code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 }

@@ -144,7 +144,16 @@ describe('job-list', () => {
     server.on('GET', '/jobs', { body: { items: [summary(7)], total: 1 } });
     const result = await runCli(['job-list', '--format', 'json'], { env });
     expect(JSON.parse(result.stdout)).toEqual([summary(7)]);
-    expect(server.requests[0]?.query.toString()).toBe('');
+    expect(server.requests[0]?.query.toString()).toBe('limit=500');
+  });
+
+  it('pages through every job when no --limit is given', async () => {
+    const page = Array.from({ length: 500 }, (_, i) => summary(900 - i));
+    server.on('GET', '/jobs', { body: { items: page, total: 501 } });
+    const first = await runCli(['job-list'], { env });
+    // The stand-in answers every request with the same page, so the second request is the one to check.
+    expect(server.requests.map((r) => r.query.get('offset'))).toEqual([null, '500']);
+    expect(first.stdout.split('\n').filter(Boolean)).toHaveLength(1000);
   });
 
   it('refuses bad option values as usage errors without calling the server', async () => {

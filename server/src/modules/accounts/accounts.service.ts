@@ -1,5 +1,5 @@
 import { ErlenError } from '../../../../common/src/errors.js';
-import type { Db } from '../../db/prisma.js';
+import type { Db, Prisma } from '../../db/prisma.js';
 import type { Actor } from '../../security/actor.js';
 import { hashPassword, verifyPassword } from '../../security/passwords.js';
 import { newToken, tokenDigest } from '../../security/tokens.js';
@@ -42,15 +42,15 @@ export async function createUser(db: Db, input: UserInput) {
   });
 }
 
+// Verifying against a throwaway hash when the account cannot log in keeps the answer time
+// the same, so response times do not reveal which user names exist.
+const NO_ACCOUNT_HASH = hashPassword('no account has this password');
+
 export async function login(db: Db, username: string, password: string, sessionHours: number) {
   const user = await db.user.findUnique({ where: { username } });
-  // Same answer for unknown user and wrong password, so names cannot be probed.
-  const ok =
-    user?.passwordHash &&
-    !user.disabled &&
-    !user.removedAt &&
-    (await verifyPassword(password, user.passwordHash));
-  if (!user || !ok) throw new ErlenError('UNAUTHENTICATED', 'invalid username or password');
+  const usable = user?.passwordHash && !user.disabled && !user.removedAt;
+  const matches = await verifyPassword(password, usable ? user.passwordHash! : await NO_ACCOUNT_HASH);
+  if (!user || !usable || !matches) throw new ErlenError('UNAUTHENTICATED', 'invalid username or password');
   const token = newToken();
   const expiresAt = new Date(Date.now() + sessionHours * 3600_000);
   await db.apiToken.create({
@@ -59,7 +59,12 @@ export async function login(db: Db, username: string, password: string, sessionH
   return { token, expiresAt, user };
 }
 
-export async function issueApiToken(db: Db, userId: number, name: string, expiresInDays?: number) {
+export async function issueApiToken(
+  db: Db | Prisma.TransactionClient,
+  userId: number,
+  name: string,
+  expiresInDays?: number,
+) {
   const token = newToken();
   const expiresAt = expiresInDays ? new Date(Date.now() + expiresInDays * 86400_000) : null;
   const row = await db.apiToken.create({

@@ -17,7 +17,7 @@ export async function loadDistroCatalog(db: Db): Promise<CatalogTree[]> {
     include: {
       arch: true,
       distro: { include: { osVersion: { include: { osMajor: true } } } },
-      labUrls: { include: { labController: true } },
+      labUrls: { where: { labController: { removedAt: null } }, include: { labController: true } },
     },
   });
   return trees.map((tree) => ({

@@ -10,7 +10,7 @@ import {
   type Status,
 } from '../../../../common/src/domain/status.js';
 import { formatTaskspec } from '../../../../common/src/domain/taskspec.js';
-import type { Db, Prisma } from '../../db/prisma.js';
+import { LONG_TRANSACTION, type Db, type Prisma } from '../../db/prisma.js';
 
 type Tx = Prisma.TransactionClient;
 const FINISHED = STATUSES.filter(isFinished);
@@ -57,16 +57,22 @@ export async function stop(
         })),
       });
     }
+    // Set-based: tasks are grouped by their final result (Warn, or worse if they already
+    // had a worse row), so a job with thousands of tasks costs a handful of statements.
+    const byResult = new Map<Result, number[]>();
     for (const task of tasks) {
       const result = rollUpResult([...task.results.map((r) => r.result), 'Warn']);
+      byResult.set(result, [...(byResult.get(result) ?? []), task.id]);
+    }
+    for (const [result, ids] of byResult) {
       await tx.recipeTask.updateMany({
-        where: { id: task.id, status: task.status },
+        where: { id: { in: ids } },
         data: { status, result, finishTime: now },
       });
     }
     await rollUpJob(tx, jobId, now);
     return jobId;
-  });
+  }, LONG_TRANSACTION);
 }
 
 /** Harness-driven task transitions (Running, Completed, Aborted …), refusing Beaker's forbidden moves. */
@@ -110,25 +116,29 @@ export async function recordTaskResult(
   input: ResultInput,
   now = new Date(),
 ): Promise<number> {
-  const task = await db.recipeTask.findUnique({ where: { id: taskId }, select: { status: true } });
-  if (!task) throw new ErlenError('NOT_FOUND', `no task ${formatTaskspec('T', taskId)}`);
-  if (isFinished(task.status)) {
-    throw new ErlenError(
-      'INVALID_TRANSITION',
-      `${formatTaskspec('T', taskId)} is ${task.status}; it takes no more results`,
-    );
-  }
-  const row = await db.recipeTaskResult.create({
-    data: {
-      recipeTaskId: taskId,
-      result: input.result,
-      path: input.path,
-      score: input.score ?? null,
-      message: input.message ?? '',
-      startTime: now,
-    },
+  // Under the job lock, so a result cannot slip in after a concurrent cancel finished the task.
+  return db.$transaction(async (tx) => {
+    const jobId = await jobIdOf(tx, { taskId });
+    await lockJob(tx, jobId);
+    const task = await tx.recipeTask.findUniqueOrThrow({ where: { id: taskId }, select: { status: true } });
+    if (isFinished(task.status)) {
+      throw new ErlenError(
+        'INVALID_TRANSITION',
+        `${formatTaskspec('T', taskId)} is ${task.status}; it takes no more results`,
+      );
+    }
+    const row = await tx.recipeTaskResult.create({
+      data: {
+        recipeTaskId: taskId,
+        result: input.result,
+        path: input.path,
+        score: input.score ?? null,
+        message: input.message ?? '',
+        startTime: now,
+      },
+    });
+    return row.id;
   });
-  return row.id;
 }
 
 /**

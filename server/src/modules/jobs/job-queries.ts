@@ -4,17 +4,25 @@ import { formatTaskspec } from '../../../../common/src/domain/taskspec.js';
 import type { Db, Prisma } from '../../db/prisma.js';
 import { hasPermission, type Actor } from '../../security/actor.js';
 
-/** Job administrators (Beaker): owner, submitter, members of the job's group, admins, `stop_task` holders. */
+/** Job administrators (Beaker): owner, submitter, members of the job's group, admins. */
 export function canAdministerJob(
   actor: Actor,
   job: { ownerId: number; submitterId: number; groupId: number | null },
 ): boolean {
   return (
+    actor.admin ||
     actor.userId === job.ownerId ||
     actor.userId === job.submitterId ||
-    (job.groupId !== null && actor.groupIds.has(job.groupId)) ||
-    hasPermission(actor, 'stop_task')
+    (job.groupId !== null && actor.groupIds.has(job.groupId))
   );
+}
+
+/** Stopping also belongs to holders of `stop_task` (lab controllers), who do not administer the job otherwise. */
+export function canStopJob(
+  actor: Actor,
+  job: { ownerId: number; submitterId: number; groupId: number | null },
+): boolean {
+  return canAdministerJob(actor, job) || hasPermission(actor, 'stop_task');
 }
 
 export interface JobListQuery {

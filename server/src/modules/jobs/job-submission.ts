@@ -2,7 +2,7 @@ import { ErlenError } from '../../../../common/src/errors.js';
 import { PRIORITIES, type Priority } from '../../../../common/src/domain/status.js';
 import { parseJobXml } from '../../../../common/src/job-xml/index.js';
 import type { JobSpec, RecipeSpec, XmlIssue } from '../../../../common/src/job-xml/types.js';
-import type { Db, Prisma } from '../../db/prisma.js';
+import { LONG_TRANSACTION, type Db, type Prisma } from '../../db/prisma.js';
 import { hasPermission, type Actor } from '../../security/actor.js';
 import { loadDistroCatalog, newestMatchingTree, type CatalogTree } from './distro-catalog.js';
 
@@ -72,7 +72,7 @@ export async function submitJob(
       }
     }
     return { jobId: job.id, recipeIds };
-  });
+  }, LONG_TRANSACTION);
   return { ...created, warnings };
 }
 

@@ -13,6 +13,7 @@ import { cloneInput, jobView } from './job-export.js';
 import { stop } from './job-lifecycle.js';
 import {
   canAdministerJob,
+  canStopJob,
   findJobSummary,
   jobDetail,
   jobSummary,
@@ -143,7 +144,15 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
     async (request) => jobDetail(await loadDeepJob(db, request.params.id), requireActor(request.actor)),
   );
 
-  const stopBody = Type.Object({ message: Type.Optional(Type.String({ maxLength: 4000 })) });
+  // Control characters would make the exported XML unreadable (and NUL is refused by PostgreSQL).
+  const stopBody = Type.Object({
+    message: Type.Optional(
+      Type.String({
+        maxLength: 4000,
+        pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]*$',
+      }),
+    ),
+  });
   app.post(
     '/jobs/:id/cancel',
     {
@@ -157,7 +166,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
     },
     async (request) => {
       const job = await findJobSummary(db, request.params.id);
-      assertMayAdminister(requireActor(request.actor), job);
+      assertMayStop(requireActor(request.actor), job);
       await stop(db, { jobId: job.id }, 'cancel', request.body?.message ?? '');
       return jobSummary(await findJobSummary(db, job.id));
     },
@@ -178,7 +187,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
       const set = await db.recipeSet.findUnique({ where: { id: request.params.id } });
       if (!set) throw new ErlenError('NOT_FOUND', `no recipe set ${formatTaskspec('RS', request.params.id)}`);
       const job = await findJobSummary(db, set.jobId);
-      assertMayAdminister(requireActor(request.actor), job);
+      assertMayStop(requireActor(request.actor), job);
       await stop(db, { recipeSetId: set.id }, 'cancel', request.body?.message ?? '');
       return jobSummary(await findJobSummary(db, job.id));
     },
@@ -278,11 +287,11 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
   );
 };
 
-function assertMayAdminister(
+function assertMayStop(
   actor: Actor,
   job: { id: number; ownerId: number; submitterId: number; groupId: number | null },
 ) {
-  if (!canAdministerJob(actor, job)) {
+  if (!canStopJob(actor, job)) {
     throw new ErlenError(
       'FORBIDDEN',
       `only the owner, submitter, group members or admins may change ${formatTaskspec('J', job.id)}`,

@@ -17,7 +17,7 @@ export async function createLabController(db: Db, fqdn: string) {
   if (await db.labController.findUnique({ where: { fqdn } }))
     throw new ErlenError('CONFLICT', `lab controller ${fqdn} already exists`);
   const username = `host/${fqdn}`;
-  const lab = await db.$transaction(async (tx) => {
+  return db.$transaction(async (tx) => {
     const group = await tx.group.findUniqueOrThrow({ where: { name: 'lab_controller' } });
     const user = await tx.user.upsert({
       where: { username },
@@ -29,10 +29,10 @@ export async function createLabController(db: Db, fqdn: string) {
       create: { groupId: group.id, userId: user.id },
       update: {},
     });
-    return tx.labController.create({ data: { fqdn, userId: user.id } });
+    const lab = await tx.labController.create({ data: { fqdn, userId: user.id } });
+    const { token } = await issueApiToken(tx, lab.userId, `lab controller ${fqdn}`);
+    return { fqdn: lab.fqdn, username, token };
   });
-  const { token } = await issueApiToken(db, lab.userId, `lab controller ${fqdn}`);
-  return { fqdn: lab.fqdn, username, token };
 }
 
 export interface SystemInput {
@@ -251,8 +251,19 @@ export interface DistroTreeInput {
 }
 
 /** beaker-import's add_distro_tree: creates or updates the OS version, distro, tree and its lab URLs. */
-export async function importDistroTree(db: Db, input: DistroTreeInput) {
+export async function importDistroTree(db: Db, actor: Actor, input: DistroTreeInput) {
   return db.$transaction(async (tx) => {
+    if (!actor.admin) {
+      // A lab controller speaks for its own lab only.
+      const own = await tx.labController.findUnique({ where: { userId: actor.userId } });
+      const foreign = input.labUrls.find((u) => u.labController !== own?.fqdn);
+      if (foreign) {
+        throw new ErlenError(
+          'FORBIDDEN',
+          `this account may register trees only for its own lab, not ${foreign.labController}`,
+        );
+      }
+    }
     const arch = await tx.arch.findUnique({ where: { name: input.arch } });
     if (!arch) throw new ErlenError('BAD_REQUEST', `unknown arch "${input.arch}"`);
     const labs = await tx.labController.findMany({

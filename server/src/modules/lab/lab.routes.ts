@@ -375,7 +375,7 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
       const actor = requireActor(request.actor);
       if (!actor.admin && actor.kind !== 'labcontroller')
         throw new ErlenError('FORBIDDEN', 'only admins and lab controllers may import distro trees');
-      return reply.status(201).send(await importDistroTree(db, request.body as DistroTreeInput));
+      return reply.status(201).send(await importDistroTree(db, actor, request.body as DistroTreeInput));
     },
   );
 
