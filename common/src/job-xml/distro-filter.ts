@@ -5,8 +5,8 @@
  * Evaluation follows Beaker's XmlDistro (Server/bkr/server/needpropertyxml.py) with two
  * deliberate differences, both because Beaker's behaviour comes from MySQL collations
  * rather than from design:
- * - `=`, `==` and `!=` compare case-sensitively; `like` (SQL LIKE, `%` and `_`, `\` escapes)
- *   is case-insensitive. Under MySQL both were case-insensitive.
+ * - `=`, `==` and `!=` compare case-sensitively; `like` (SQL LIKE, `%` and `_`, `\` escapes,
+ *   see domain/sql-like.ts) is case-insensitive. Under MySQL both were case-insensitive.
  * - `<`, `<=`, `>`, `>=` on name/family/variant/arch compare by UTF-16 code units.
  * As in Beaker, a leaf with an empty value and any `virt` leaf (dynamic virt is not
  * supported) constrain nothing: they are dropped from their parent, and an and/or/not left
@@ -17,6 +17,7 @@
 import type { DistroField, DistroFilter, DistroTreeFacts, FilterOp } from './types.js';
 import { attr, elements, type XElement } from './xml-tree.js';
 import { ALL_OPS } from './hostreq-rules.js';
+import { compileLike, type LikeMatcher } from '../domain/sql-like.js';
 
 /** Element name → field, including the deprecated spellings. */
 export const DISTRO_ELEMENTS: Readonly<Record<string, DistroField>> = {
@@ -118,7 +119,7 @@ function compare(actual: string, op: FilterOp, value: string): boolean {
     case '!=':
       return actual !== value;
     case 'like':
-      return likePattern(value).test(actual);
+      return likeMatcher(value)(actual);
     case '<':
       return actual < value;
     case '<=':
@@ -130,25 +131,18 @@ function compare(actual: string, op: FilterOp, value: string): boolean {
   }
 }
 
-const likeCache = new Map<string, RegExp>();
+const likeCache = new Map<string, LikeMatcher>();
 
-/** SQL LIKE as a case-insensitive anchored regex: `%` any run, `_` one character, `\` escapes. */
-export function likePattern(pattern: string): RegExp {
-  const cached = likeCache.get(pattern);
-  if (cached) return cached;
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    if (ch === '\\' && i + 1 < pattern.length) source += escapeRegex(pattern[++i] as string);
-    else if (ch === '%') source += '.*';
-    else if (ch === '_') source += '.';
-    else source += escapeRegex(ch);
+/**
+ * `like` as Beaker gets it from MySQL: SQL LIKE (`%` any run, `_` one character, `\` escapes),
+ * case-insensitive. Compiled once per pattern; matching never backtracks exponentially.
+ */
+export function likeMatcher(pattern: string): LikeMatcher {
+  let matcher = likeCache.get(pattern);
+  if (!matcher) {
+    matcher = compileLike(pattern, { caseInsensitive: true });
+    if (likeCache.size >= 1000) likeCache.clear();
+    likeCache.set(pattern, matcher);
   }
-  const regex = new RegExp(`^${source}$`, 'isu');
-  if (likeCache.size > 1000) likeCache.clear();
-  likeCache.set(pattern, regex);
-  return regex;
+  return matcher;
 }
-
-// Only syntax characters may be escaped under the u flag.
-const escapeRegex = (ch: string) => ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -12,10 +12,17 @@ export interface XmlLimits {
   maxBytes?: number;
   /** Deepest accepted element nesting (default 64; a Beaker job needs about 12). */
   maxDepth?: number;
+  /**
+   * Most elements accepted in one document (default 20,000: 50 recipes of 100 tasks with a
+   * parameter each come to about 15,000). Each element costs parsing, semantic checks and
+   * RELAX NG time in the shared schema worker, so a 2 MiB body of tiny siblings is refused.
+   */
+  maxElements?: number;
 }
 
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
+export const DEFAULT_MAX_ELEMENTS = 20_000;
 
 export type JobXmlInput = string | Uint8Array;
 
@@ -90,13 +97,17 @@ export function decodeJobXml(
 
 /**
  * Refuses DTDs of any kind (DOCTYPE, ENTITY, ELEMENT… declarations: external entities and
- * entity expansion bombs both need one) and nesting deeper than the limit. Comments, CDATA
- * sections and processing instructions are skipped so their content cannot trigger either.
- * Other malformed markup is left for the well-formedness check to report.
+ * entity expansion bombs both need one), nesting deeper than the depth limit and more
+ * elements than the element limit, all in one linear pass. Comments, CDATA sections and
+ * processing instructions are skipped so their content cannot trigger any of these. Other
+ * malformed markup is left for the well-formedness check to report.
  */
 export function assertNotHostile(text: string, limits: XmlLimits = {}): void {
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxElements = limits.maxElements ?? DEFAULT_MAX_ELEMENTS;
   let depth = 0;
+  let count = 0;
+  let firstExcess = -1;
   let i = text.indexOf('<');
   while (i !== -1 && i < text.length) {
     const next = text.charCodeAt(i + 1);
@@ -113,25 +124,54 @@ export function assertNotHostile(text: string, limits: XmlLimits = {}): void {
       depth--;
       end = skipPast(text, '>', i + 2);
     } else {
+      if (++count === maxElements + 1) firstExcess = i;
       const close = tagClose(text, i + 1);
-      if (close === -1) return refuseAnyDeclaration(text, i);
-      if (text.charCodeAt(close - 1) !== 0x2f /* / */) {
-        depth++;
-        if (depth > maxDepth) {
-          const line = new LineIndex(text).line(i);
-          throw new ErlenError(
-            'HOSTILE_XML',
-            `job XML nests elements deeper than ${maxDepth} levels (line ${line})`,
-            undefined,
-            [{ line, message: `element nesting deeper than ${maxDepth} levels` }] satisfies XmlIssue[],
-          );
+      if (close === -1) {
+        end = -1;
+      } else {
+        if (text.charCodeAt(close - 1) !== 0x2f /* / */) {
+          depth++;
+          if (depth > maxDepth) {
+            const line = new LineIndex(text).line(i);
+            throw new ErlenError(
+              'HOSTILE_XML',
+              `job XML nests elements deeper than ${maxDepth} levels (line ${line})`,
+              undefined,
+              [{ line, message: `element nesting deeper than ${maxDepth} levels` }] satisfies XmlIssue[],
+            );
+          }
         }
+        end = close + 1;
       }
-      end = close + 1;
     }
-    if (end === -1) return refuseAnyDeclaration(text, i);
+    if (end === -1) {
+      refuseAnyDeclaration(text, i);
+      // The rest cannot be scanned reliably; count what looks like a start tag, so that a
+      // late syntax error does not let a huge document through to the well-formedness check.
+      for (let at = text.indexOf('<', i + 1); at !== -1; at = text.indexOf('<', at + 1)) {
+        if (startsName(text.charCodeAt(at + 1)) && ++count === maxElements + 1) firstExcess = at;
+      }
+      break;
+    }
     i = text.indexOf('<', end);
   }
+  if (count > maxElements) refuseElementCount(text, count, maxElements, firstExcess);
+}
+
+function refuseElementCount(text: string, count: number, maxElements: number, at: number): never {
+  const line = new LineIndex(text).line(at);
+  const limit = maxElements.toLocaleString('en-US');
+  throw new ErlenError(
+    'HOSTILE_XML',
+    `job has ${count.toLocaleString('en-US')} elements; the limit is ${limit}`,
+    undefined,
+    [{ line, message: `more than ${limit} elements` }] satisfies XmlIssue[],
+  );
+}
+
+/** Whether a character can start an XML name (ASCII letters, `_`, `:` and anything non-ASCII). */
+function startsName(ch: number): boolean {
+  return (ch >= 0x61 && ch <= 0x7a) || (ch >= 0x41 && ch <= 0x5a) || ch === 0x5f || ch === 0x3a || ch >= 0x80;
 }
 
 /**

@@ -10,12 +10,20 @@
  * single run, so the schema compile is shared under load. The worker uses xmllint-wasm's
  * Emscripten factory (xmllint-node.js) directly, which ties this file to the pinned
  * xmllint-wasm version.
+ *
+ * One document must not sink the others batched with it: when a run fails as a whole (the
+ * worker crashes, xmllint aborts, or the run exceeds its time limit, after which the worker is
+ * terminated and replaced), each of its documents is retried in a run of its own. A document
+ * that exceeds the time limit alone is refused as INVALID_JOB_XML (400); one that crashes the
+ * validator alone rejects with a plain Error (a server fault: with the size and element limits
+ * of guard.ts, no document should be able to exhaust xmllint's memory).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { ErlenError } from '../errors.js';
 import type { XmlIssue } from './types.js';
 
 /** Finds common/schema/beaker-job.rng from this module, in the source tree or under dist/. */
@@ -83,13 +91,32 @@ interface Reply {
 
 const MAX_BATCH_DOCS = 32;
 const MAX_BATCH_CHARS = 8 * 1024 * 1024;
-const RUN_TIMEOUT_MS = 30_000;
+export const DEFAULT_SCHEMA_TIMEOUT_MS = 30_000;
 
-class SchemaValidator {
+export interface SchemaValidatorOptions {
+  /** Longest one xmllint run may take before the worker is replaced (default 30 s). */
+  timeoutMs?: number;
+  /**
+   * Test hook: CommonJS source for the worker instead of xmllint's. It receives
+   * `{ erlenRng: true, id, docs }` and answers `{ erlenRng: true, id, exitCode, stderr }` with
+   * xmllint's exit code and output for files job0.xml, job1.xml, … (see parseXmllintOutput).
+   */
+  workerSource?: string;
+  /** Test hook: called with the documents of each run as it is sent to the worker. */
+  onRun?: (docs: readonly string[]) => void;
+}
+
+/** The long-lived xmllint worker and its queue; the module keeps one shared instance. */
+export class SchemaValidator {
   private worker: Worker | undefined;
   private queue: Pending[] = [];
   private inFlight: { id: number; batch: Pending[]; timer: NodeJS.Timeout } | undefined;
   private nextId = 1;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: SchemaValidatorOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_SCHEMA_TIMEOUT_MS;
+  }
 
   validate(doc: string): Promise<XmlIssue[]> {
     return new Promise((resolve, reject) => {
@@ -98,7 +125,15 @@ class SchemaValidator {
     });
   }
 
+  /** Stops the worker; documents still queued or in flight reject. */
   async close(): Promise<void> {
+    const flight = this.inFlight;
+    this.inFlight = undefined;
+    if (flight) clearTimeout(flight.timer);
+    const waiting = [...(flight?.batch ?? []), ...this.queue];
+    this.queue = [];
+    const error = new Error('the RELAX NG validator was closed');
+    for (const item of waiting) item.reject(error);
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
@@ -124,17 +159,19 @@ class SchemaValidator {
       return;
     }
     const id = this.nextId++;
-    const timer = setTimeout(() => this.fail(new Error('RELAX NG validation timed out')), RUN_TIMEOUT_MS);
+    const timer = setTimeout(() => this.abandonRun('timeout'), this.timeoutMs);
     this.inFlight = { id, batch, timer };
     worker.ref();
-    worker.postMessage({ erlenRng: true, id, docs: batch.map((item) => item.doc) });
+    const docs = batch.map((item) => item.doc);
+    this.options.onRun?.(docs);
+    worker.postMessage({ erlenRng: true, id, docs });
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const require = createRequire(import.meta.url);
     const xmllintPath = require.resolve('xmllint-wasm/xmllint-node.js');
-    const worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(this.options.workerSource ?? WORKER_SOURCE, {
       eval: true,
       workerData: {
         xmllintPath,
@@ -145,10 +182,11 @@ class SchemaValidator {
     worker.on('message', (reply: Reply) => this.onReply(reply));
     // A replaced worker's late events must not touch the current run.
     worker.on('error', (error) => {
-      if (this.worker === worker) this.fail(error);
+      if (this.worker === worker) this.abandonRun(error);
     });
-    worker.on('exit', () => {
-      if (this.worker === worker) this.fail(new Error('RELAX NG validator worker exited'));
+    worker.on('exit', (code) => {
+      if (this.worker === worker)
+        this.abandonRun(new Error(`RELAX NG validator worker exited (code ${code})`));
     });
     worker.unref();
     this.worker = worker;
@@ -163,14 +201,10 @@ class SchemaValidator {
     this.worker?.unref();
     // xmllint: 0 valid, 1 not well-formed, 3/4 invalid; anything else is a crash or OOM.
     if (![0, 1, 3, 4].includes(reply.exitCode)) {
-      if (flight.batch.length > 1) {
-        // One document may have sunk the whole run; retry each alone.
-        this.queue.unshift(...flight.batch.map((item) => ({ ...item, solo: true })));
-      } else {
-        flight.batch[0]?.reject(
-          new Error(`RELAX NG validation failed (${reply.exitCode}): ${reply.stderr.trim()}`),
-        );
-      }
+      this.retryAlone(
+        flight.batch,
+        new Error(`RELAX NG validation failed (${reply.exitCode}): ${reply.stderr.trim()}`),
+      );
     } else {
       const issues = parseXmllintOutput(reply.stderr, flight.batch.length);
       flight.batch.forEach((item, index) => item.resolve(issues[index] ?? []));
@@ -178,17 +212,30 @@ class SchemaValidator {
     this.pump();
   }
 
-  private fail(error: Error): void {
+  /** The run in flight timed out or its worker died: replace the worker, retry or refuse its documents. */
+  private abandonRun(cause: 'timeout' | Error): void {
     const flight = this.inFlight;
     this.inFlight = undefined;
-    if (flight) {
-      clearTimeout(flight.timer);
-      for (const item of flight.batch) item.reject(error);
-    }
     const worker = this.worker;
     this.worker = undefined;
     void worker?.terminate();
+    if (flight) {
+      clearTimeout(flight.timer);
+      this.retryAlone(flight.batch, cause === 'timeout' ? this.tooLong() : cause);
+    }
     this.pump();
+  }
+
+  /** One document may have sunk the whole run: retry each alone, first in the queue; a lone one fails. */
+  private retryAlone(batch: readonly Pending[], error: Error): void {
+    if (batch.length > 1) this.queue.unshift(...batch.map((item) => ({ ...item, solo: true })));
+    else batch[0]?.reject(error);
+  }
+
+  private tooLong(): ErlenError {
+    const limit = this.timeoutMs % 1000 === 0 ? `${this.timeoutMs / 1000} s` : `${this.timeoutMs} ms`;
+    const issue: XmlIssue = { message: `schema validation took too long (stopped after ${limit})` };
+    return new ErlenError('INVALID_JOB_XML', 'schema validation took too long', 400, [issue]);
   }
 }
 
@@ -229,11 +276,24 @@ function readableMessage(raw: string): string {
 }
 
 let shared: SchemaValidator | undefined;
+let sharedOptions: SchemaValidatorOptions = {};
 
-/** Validates one document against beaker-job.rng; resolves to its problems (empty when valid). */
+/**
+ * Validates one document against beaker-job.rng; resolves to its problems (empty when valid).
+ * Rejects with INVALID_JOB_XML when validating the document alone takes too long.
+ */
 export function validateAgainstSchema(doc: string): Promise<XmlIssue[]> {
-  shared ??= new SchemaValidator();
+  shared ??= new SchemaValidator(sharedOptions);
   return shared.validate(doc);
+}
+
+/**
+ * Settings for the shared validator (its time limit; the test hooks). Closes the current
+ * worker, rejecting what it has not finished; the next validation starts a new one.
+ */
+export async function configureSchemaValidator(options: SchemaValidatorOptions): Promise<void> {
+  sharedOptions = { ...options };
+  await closeSchemaValidator();
 }
 
 /** Starts the worker and compiles the WASM module ahead of the first submission (~100 ms). */

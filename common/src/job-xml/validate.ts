@@ -2,7 +2,7 @@
  * The validation pipeline for submitted job XML: hardening checks, well-formedness, the
  * RELAX NG schema, then Beaker's semantic rules; finally the JobSpec.
  */
-import { ErlenError } from '../errors.js';
+import { ErlenError, isErlenError } from '../errors.js';
 import type { JobSpec, XmlIssue } from './types.js';
 import { assertNotHostile, decodeJobXml, type JobXmlInput, type XmlLimits } from './guard.js';
 import { validateAgainstSchema } from './rng.js';
@@ -20,7 +20,9 @@ export type JobXmlValidation =
 
 /**
  * Validates job XML and builds its JobSpec. Invalid documents resolve to `{ ok: false }` with
- * every problem found; hostile or oversized input rejects with HOSTILE_XML or PAYLOAD_TOO_LARGE.
+ * every problem found (a document whose schema validation takes too long is invalid too);
+ * hostile input (DTDs, too deep, too many elements) rejects with HOSTILE_XML, oversized input
+ * with PAYLOAD_TOO_LARGE.
  */
 export async function validateJobXml(
   input: JobXmlInput,
@@ -36,13 +38,22 @@ export async function validateJobXml(
   if (malformed) return { ok: false, errors: [malformed] };
 
   // Started first so the worker runs while this thread does the semantic pass.
-  const schemaIssues = options.skipSchema ? Promise.resolve([]) : validateAgainstSchema(text);
+  const schemaIssues = options.skipSchema
+    ? Promise.resolve([])
+    : validateAgainstSchema(text).catch(schemaRefusal);
   schemaIssues.catch(() => undefined);
   const doc = parseTree(text);
   const semantic = checkJobSemantics(doc.root);
   const errors = mergeIssues(semantic.errors, await schemaIssues);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, job: buildJobSpec(doc), warnings: sortIssues(semantic.warnings) };
+}
+
+/** A document the schema validator gave up on (it took too long) is invalid, with that issue. */
+function schemaRefusal(error: unknown): XmlIssue[] {
+  if (isErlenError(error) && error.code === 'INVALID_JOB_XML' && Array.isArray(error.details))
+    return error.details as XmlIssue[];
+  throw error;
 }
 
 /** Like validateJobXml, but throws INVALID_JOB_XML (400, details: XmlIssue[]) when invalid. */

@@ -1,9 +1,41 @@
 /** Small string-level helpers shared by the parser side and the renderers. */
 
-export function escapeText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+// Characters XML 1.0 cannot carry, literally or as references: everything outside
+// #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. Under the u flag a
+// well-formed surrogate pair is one code point >= U+10000, so only lone surrogates match.
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const NOT_XML_CHARS = new RegExp(NOT_XML_CHAR.source, 'gu');
+
+/** Whether every character of the value can appear in an XML 1.0 document. */
+export function isXmlSafe(value: string): boolean {
+  return !NOT_XML_CHAR.test(value);
 }
 
+/**
+ * The value with every character XML 1.0 cannot carry (C0 controls other than tab, newline
+ * and carriage return; lone surrogates; U+FFFE and U+FFFF) replaced by `replacement`, by
+ * default removed. The renderers use U+FFFD so that the loss stays visible.
+ */
+export function stripInvalidXmlChars(value: string, replacement = ''): string {
+  return isXmlSafe(value) ? value : value.replace(NOT_XML_CHARS, replacement);
+}
+
+/** The first character XML 1.0 cannot carry, as "U+001B", or undefined; for error messages. */
+export function firstInvalidXmlChar(value: string): string | undefined {
+  const found = NOT_XML_CHAR.exec(value);
+  if (!found) return undefined;
+  return `U+${(found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Text content: markup characters escaped, characters XML cannot carry replaced by U+FFFD. */
+export function escapeText(value: string): string {
+  return stripInvalidXmlChars(value, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
+/** An attribute value for double quotes, likewise sanitised. */
 export function escapeAttr(value: string): string {
   // Newlines and tabs are escaped so they survive attribute-value normalisation on re-parse.
   return escapeText(value)

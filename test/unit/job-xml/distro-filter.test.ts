@@ -59,6 +59,18 @@ describe('string fields', () => {
     expect(matchesDistroFilter(leaf('name', 'like', 'RHEL\\%'), rhel)).toBe(false);
   });
 
+  test('like on a pathological pattern answers at once (no regex backtracking)', () => {
+    const name = 'RedHatEnterpriseLinux-Server-7.9-x86_64a';
+    expect(name).toHaveLength(40);
+    const start = performance.now();
+    expect(matchesDistroFilter(leaf('name', 'like', '%_%_%_%_%_%_%_%_%_%_%Z'), { ...rhel, name })).toBe(
+      false,
+    );
+    expect(matchesDistroFilter(leaf('name', 'like', '%_%_%_%_%_%_%_%_%_%_%A'), { ...rhel, name })).toBe(true);
+    expect(matchesDistroFilter(leaf('tag', 'like', `${'%_'.repeat(500)}%Z`), rhel)).toBe(false);
+    expect(performance.now() - start).toBeLessThan(20);
+  });
+
   test('ordering operators compare strings', () => {
     expect(matchesDistroFilter(leaf('family', '>=', 'RedHatEnterpriseLinux6'), rhel)).toBe(true);
     expect(matchesDistroFilter(leaf('family', '>', 'RedHatEnterpriseLinux6'), rhel)).toBe(false);

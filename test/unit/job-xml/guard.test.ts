@@ -1,5 +1,11 @@
 import { ErlenError } from '../../../common/src/errors.js';
-import { closeSchemaValidator, parseJobXml, validateJobXml } from '../../../common/src/job-xml/index.js';
+import {
+  closeSchemaValidator,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_ELEMENTS,
+  parseJobXml,
+  validateJobXml,
+} from '../../../common/src/job-xml/index.js';
 import { fixture, jobXml, timed } from './helpers.js';
 
 afterAll(() => closeSchemaValidator());
@@ -74,6 +80,89 @@ describe('hostile input is refused before parsing', () => {
     expect(result.ok).toBe(false);
     expect((await refusal(`<job>${nested(64)}</job>`)).error.code).toBe('HOSTILE_XML');
     expect((await refusal(`<job>${nested(5)}</job>`, { maxDepth: 4 })).error.code).toBe('HOSTILE_XML');
+  });
+
+  const siblings = (count: number, tail = '') =>
+    `<job>\n<whiteboard>x</whiteboard>\n<recipeSet><recipe><distroRequires/><hostRequires/>${'<task name="/a"/>'.repeat(count)}</recipe></recipeSet>${tail}</job>`;
+
+  test('120,000 sibling elements (2 MB) are refused before any parsing, in milliseconds', async () => {
+    const xml = siblings(120_000);
+    expect(Buffer.byteLength(xml)).toBeLessThan(DEFAULT_MAX_BYTES);
+    const { error, ms } = await refusal(xml);
+    console.log(`120,000 siblings refused in ${ms.toFixed(1)} ms`);
+    expect(error.code).toBe('HOSTILE_XML');
+    expect(error.statusCode).toBe(400);
+    expect(error.message).toBe('job has 120,006 elements; the limit is 20,000');
+    expect(error.details).toEqual([{ line: 3, message: 'more than 20,000 elements' }]);
+    expect(ms).toBeLessThan(200);
+  });
+
+  test('the element limit counts every element, self-closing or not, and is configurable', async () => {
+    expect(DEFAULT_MAX_ELEMENTS).toBe(20_000);
+    // Six elements around the tasks: job, whiteboard, recipeSet, recipe, distroRequires, hostRequires.
+    const atLimit = siblings(DEFAULT_MAX_ELEMENTS - 6);
+    expect((await validateJobXml(atLimit, { skipSchema: true })).ok).toBe(true);
+    const { error } = await refusal(siblings(DEFAULT_MAX_ELEMENTS - 5));
+    expect(error.message).toBe('job has 20,001 elements; the limit is 20,000');
+    expect((await refusal(siblings(10), { maxElements: 15 })).error.message).toBe(
+      'job has 16 elements; the limit is 15',
+    );
+    expect((await validateJobXml(siblings(9), { maxElements: 15, skipSchema: true })).ok).toBe(true);
+  });
+
+  test('a legitimate job just under the limit validates in reasonable time', async () => {
+    const bigJob = (recipes: number, tasks: number) => {
+      const task = (i: number) =>
+        `        <task name="/distribution/test${i}" role="STANDALONE"><params><param name="P" value="${i}"/></params></task>`;
+      const recipe = [
+        '    <recipe>',
+        '      <distroRequires><distro_name op="=" value="RHEL-6.3"/></distroRequires>',
+        '      <hostRequires/>',
+        ...Array.from({ length: tasks }, (_, i) => task(i)),
+        '    </recipe>',
+      ].join('\n');
+      const set = `  <recipeSet priority="Normal">\n${Array(5).fill(recipe).join('\n')}\n  </recipeSet>`;
+      return `<job>\n  <whiteboard>big</whiteboard>\n${Array(recipes / 5)
+        .fill(set)
+        .join('\n')}\n</job>`;
+    };
+    await validateJobXml(jobXml()); // warm the schema worker
+    for (const [recipes, tasks, elements] of [
+      [50, 100, 15_212],
+      [50, 130, 19_712],
+    ] as const) {
+      const xml = bigJob(recipes, tasks);
+      expect(xml.match(/<[a-z]/gi)).toHaveLength(elements);
+      const { ms, value } = await timed(() => validateJobXml(xml));
+      console.log(
+        `validateJobXml, ${recipes} recipes × ${tasks} tasks with a param (${elements} elements, ${Math.round(xml.length / 1024)} KiB): ${ms.toFixed(0)} ms`,
+      );
+      expect(value.ok).toBe(true);
+      if (value.ok) expect(value.job.recipeSets.flatMap((set) => set.recipes)).toHaveLength(recipes);
+      // About 0.2 to 0.4 s on a development machine; generous for loaded CI machines.
+      expect(ms).toBeLessThan(3_000);
+    }
+  });
+
+  test('markup in comments, CDATA and attribute values is not counted', async () => {
+    const inert = `<!-- ${'<a/>'.repeat(50)} --><whiteboard><![CDATA[${'<b/>'.repeat(50)}]]></whiteboard>`;
+    const xml = jobXml().replace('<whiteboard>test</whiteboard>', inert);
+    const result = await validateJobXml(xml, { maxElements: 12, skipSchema: true });
+    expect(result.ok).toBe(true);
+  });
+
+  test('elements after malformed markup still count (the rest of the text is scanned crudely)', async () => {
+    // The unterminated tag stops the exact scan; the siblings behind it are still counted.
+    const xml = `<job><whiteboard x="1"<${'<task/>'.repeat(30_000)}</job>`;
+    const { error, ms } = await refusal(xml);
+    expect(error.message).toBe('job has 30,002 elements; the limit is 20,000');
+    expect(ms).toBeLessThan(200);
+    // Below the limit, the same kind of document is only not well-formed.
+    const small = await validateJobXml('<job><whiteboard x="1"<task/></job>');
+    expect(small).toMatchObject({
+      ok: false,
+      errors: [{ message: expect.stringMatching(/^not well-formed/) }],
+    });
   });
 
   test('a 50 MB body is refused as PAYLOAD_TOO_LARGE at once', async () => {
