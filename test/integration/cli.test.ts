@@ -156,6 +156,14 @@ describe('scripting a lab', () => {
     expect(system.code).toBe(0);
     const listed = await erlen(['system-list', '--lab-controller', LAB], { token: admin });
     expect(listed.stdout.split('\n')).toContain('node1.example.com');
+    const filterFile = join(scratch, 'filter.xml');
+    writeFileSync(filterFile, '<hostRequires><key_value key="HVM" op="=" value="1"/></hostRequires>');
+    const filtered = await erlen(['system-list', '--xml-filter', filterFile], { token: admin });
+    expect(filtered.stdout.trim().split('\n')).toEqual(['node1.example.com']);
+    writeFileSync(filterFile, '<hostRequires><memory op="~" value="1"/></hostRequires>');
+    const refused = await erlen(['system-list', '--xml-filter', filterFile], { token: admin });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/invalid host filter/);
 
     const trees = join(scratch, 'trees.json');
     writeFileSync(

@@ -39,7 +39,11 @@ export async function fetchJobs<T>(
   const jobs: T[] = [];
   for (;;) {
     const limit = Math.min(PAGE, wanted - jobs.length);
-    const page = await list({ ...jobListQuery(opts), limit, offset: jobs.length > 0 ? jobs.length : undefined });
+    const page = await list({
+      ...jobListQuery(opts),
+      limit,
+      offset: jobs.length > 0 ? jobs.length : undefined,
+    });
     jobs.push(...page.items);
     if (page.items.length === 0 || jobs.length >= Math.min(wanted, page.total)) return jobs;
   }

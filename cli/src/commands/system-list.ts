@@ -8,6 +8,8 @@ export interface SystemListOptions {
   status?: string;
   labController?: string;
   arch?: string;
+  /** `<hostRequires>` XML (bkr's --xml-filter), already read from its file. */
+  filter?: string;
   format: 'list' | 'json';
 }
 
@@ -16,6 +18,7 @@ export function systemListQuery(opts: SystemListOptions): Query {
     status: opts.status === undefined ? undefined : oneOf(opts.status, SYSTEM_STATUSES, 'system status'),
     labController: opts.labController,
     arch: opts.arch,
+    filter: opts.filter,
   };
 }
 
@@ -42,13 +45,15 @@ export function registerSystemList(program: Command, ctx: CommandContext): void 
     .option('--status <status>', 'only systems in this condition (Automated, Manual, Broken, Removed)')
     .option('--lab-controller <fqdn>', 'only systems attached to this lab controller')
     .option('--arch <arch>', 'only systems supporting this architecture')
+    .option('--xml-filter <file>', 'only systems matching this <hostRequires> XML (a file, or - for stdin)')
     .addOption(
       new Option('--format <format>', 'list: one FQDN per line; json: the system summaries')
         .choices(['list', 'json'])
         .default('list'),
     )
-    .action(async (opts: SystemListOptions, cmd: Command) => {
-      const query = systemListQuery(opts);
+    .action(async (opts: SystemListOptions & { xmlFilter?: string }, cmd: Command) => {
+      const filter = opts.xmlFilter === undefined ? undefined : (await ctx.readInput(opts.xmlFilter)).text;
+      const query = systemListQuery({ ...opts, filter });
       const systems = await listAllSystems(await ctx.client(cmd), query);
       if (opts.format === 'json') ctx.out(JSON.stringify(systems, null, 2));
       else for (const system of systems) ctx.out(system.fqdn);

@@ -10,10 +10,12 @@ export const ALL_OPS: readonly FilterOp[] = ['=', '==', '!=', 'like', '<', '<=',
 export const EQUALITY_OPS: readonly FilterOp[] = ['=', '==', '!=', 'like'];
 export const UNITS = ['bytes', 'B', 'kB', 'KB', 'KiB', 'MB', 'MiB', 'GB', 'GiB', 'TB', 'TiB'] as const;
 
-type Context = 'host' | 'system' | 'cpu' | 'disk';
+/** Where a filter element sits: directly in `<hostRequires>`, or inside `<system>`, `<cpu>`, `<disk>`. */
+export type HostReqContext = 'host' | 'system' | 'cpu' | 'disk';
+type Context = HostReqContext;
 type ValueKind = 'int' | 'float' | 'date' | 'date-or-empty' | 'bool' | 'text';
 
-interface Rule {
+export interface HostReqRule {
   /** Which ops the element accepts; undefined: it takes no op. */
   ops?: readonly FilterOp[];
   value?: ValueKind;
@@ -22,6 +24,8 @@ interface Rule {
   container?: Context;
   deprecated?: string;
 }
+
+type Rule = HostReqRule;
 
 const all = (value: ValueKind = 'text', extra: Partial<Rule> = {}): Rule => ({
   ops: ALL_OPS,
@@ -35,7 +39,12 @@ const logic = (context: Context): Record<string, Rule> => ({
   not: { container: context },
 });
 
-const RULES: Record<Context, Record<string, Rule>> = {
+/**
+ * Every element `<hostRequires>` knows, per context. The host filter engine
+ * (common/src/host-filter) builds its AST from the same element names; a unit test there
+ * checks that the two stay in step.
+ */
+export const HOSTREQ_RULES: Readonly<Record<Context, Readonly<Record<string, Rule>>>> = {
   host: {
     ...logic('host'),
     labcontroller: all(),
@@ -116,7 +125,20 @@ export interface HostReqReport {
   warn(el: XElement, message: string): void;
 }
 
-export function checkHostRequires(el: XElement, report: HostReqReport): void {
+export interface HostReqCheckOptions {
+  /**
+   * Unknown elements: an error (the default, for submitted job XML, which the schema would
+   * refuse anyway), or a warning that they act like `<and>` as in Beaker, their children
+   * still checked in the same context (for host filters given to system search).
+   */
+  unknownElements?: 'error' | 'warn';
+}
+
+export function checkHostRequires(
+  el: XElement,
+  report: HostReqReport,
+  options: HostReqCheckOptions = {},
+): void {
   const force = attr(el, 'force');
   const children = elements(el);
   if (force !== undefined && children.length > 0) {
@@ -128,14 +150,24 @@ export function checkHostRequires(el: XElement, report: HostReqReport): void {
   if (force !== undefined && force.trim() === '') {
     report.warn(el, '<hostRequires force=""> is empty, so normal host filtering applies');
   }
-  for (const child of children) checkFilter(child, 'host', report);
+  for (const child of children) checkFilter(child, 'host', report, options);
 }
 
-function checkFilter(el: XElement, context: Context, report: HostReqReport): void {
-  const rule = RULES[context][el.name];
+function checkFilter(
+  el: XElement,
+  context: Context,
+  report: HostReqReport,
+  options: HostReqCheckOptions,
+): void {
+  const rule = HOSTREQ_RULES[context][el.name];
   const where = `<${el.name}> in <${CONTEXT_NAME[context]}>`;
   if (!rule) {
-    report.error(el, `${where} is not a known host filter`);
+    if (options.unknownElements !== 'warn') {
+      report.error(el, `${where} is not a known host filter`);
+      return;
+    }
+    report.warn(el, `${where} is not a known host filter; it acts like <and> around its children`);
+    for (const child of elements(el)) checkFilter(child, context, report, options);
     return;
   }
   if (rule.deprecated) report.warn(el, `<${el.name}> is deprecated; use ${rule.deprecated}`);
@@ -158,7 +190,7 @@ function checkFilter(el: XElement, context: Context, report: HostReqReport): voi
   const problem = rule.value ? valueProblem(rule.value, attr(el, 'value')) : undefined;
   if (problem) report.error(el, `${where}: ${problem}`);
   if (rule.container) {
-    for (const child of elements(el)) checkFilter(child, rule.container, report);
+    for (const child of elements(el)) checkFilter(child, rule.container, report, options);
   }
 }
 

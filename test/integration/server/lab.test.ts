@@ -173,6 +173,52 @@ describe('systems', () => {
   });
 });
 
+describe('system search with a host filter', () => {
+  const search = async (filter: string, token = server.adminToken) => {
+    const response = await server.app.inject({
+      method: 'GET',
+      url: '/systems',
+      query: { filter },
+      headers: bearer(token),
+    });
+    return { status: response.statusCode, body: response.json() };
+  };
+  const names = (body: { items: { fqdn: string }[] }) => body.items.map((s) => s.fqdn);
+
+  it.each([
+    ['<system><memory op=">=" value="8192"/></system>', ['box1.example.com']],
+    ['<key_value key="HVM" op="=" value="1"/>', ['box1.example.com']],
+    ['<cpu><flag value="vmx"/></cpu>', ['box1.example.com']],
+    ['<device driver="e1000e" op="="/>', ['box1.example.com']],
+    ['<disk><size op="&gt;" value="400" units="GB"/></disk>', ['box1.example.com']],
+    ['<arch value="aarch64"/>', ['arm1.example.com']],
+    [
+      '<hostRequires><or><arch value="aarch64"/><system><vendor value="Acme"/></system></or></hostRequires>',
+      ['arm1.example.com', 'box1.example.com'],
+    ],
+  ])('%s', async (filter, expected) => {
+    const { status, body } = await search(filter);
+    expect(status).toBe(200);
+    expect(names(body)).toEqual(expected);
+  });
+
+  it('applies visibility before the filter', async () => {
+    const viewer = await server.user('searcher');
+    const all = await search('<system><name op="like" value="%.example.com"/></system>');
+    expect(names(all.body)).toContain('private.example.com');
+    const theirs = await search('<system><name op="like" value="%.example.com"/></system>', viewer);
+    expect(names(theirs.body)).not.toContain('private.example.com');
+    expect(names(theirs.body)).toContain('box1.example.com');
+  });
+
+  it('refuses a malformed or invalid filter with the line', async () => {
+    const { status, body } = await search('<system>\n<memory op="~" value="1"/></system>');
+    expect(status).toBe(400);
+    expect(body.code).toBe('INVALID_FILTER');
+    expect(body.details[0].line).toBe(2);
+  });
+});
+
 describe('distro trees', () => {
   const tree = {
     name: 'Fedora-40',

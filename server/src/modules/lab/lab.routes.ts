@@ -12,7 +12,9 @@ import {
   type DistroTreeInput,
   type SystemInput,
 } from './inventory.service.js';
+import { compileHostFilter, parseHostRequires } from '../../../../common/src/host-filter/index.js';
 import { canViewPower, visibleSystemsWhere } from './system-access.js';
+import { loadSystemFacts } from './system-facts.js';
 
 const Str = Type.Optional(Type.String());
 const Num = Type.Optional(Type.Number({ minimum: 0 }));
@@ -236,22 +238,40 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
       schema: {
         tags: ['lab'],
         summary: 'Systems the caller may see',
+        description:
+          'filter takes a <hostRequires> element (or its children) and keeps the systems it matches, ' +
+          "with the scheduler's filter engine (bkr system-list --xml-filter).",
         querystring: Type.Object({
           status: Str,
           labController: Str,
           arch: Str,
+          filter: Type.Optional(Type.String({ maxLength: 16384 })),
           limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
           offset: Type.Integer({ minimum: 0, default: 0 }),
         }),
-        response: { 200: Type.Object({ items: Type.Array(SystemSummary), total: Type.Integer() }) },
+        response: {
+          200: Type.Object({ items: Type.Array(SystemSummary), total: Type.Integer() }),
+          400: ErrorBody,
+        },
       },
     },
     async (request) => {
-      const { status, labController, arch, limit, offset } = request.query;
+      const { status, labController, arch, filter, limit, offset } = request.query;
       const where: Prisma.SystemWhereInput = { AND: [visibleSystemsWhere(requireActor(request.actor))] };
       if (status) where.status = status as Prisma.SystemWhereInput['status'];
       if (labController) where.labController = { fqdn: labController };
       if (arch) where.arches = { some: { arch: { name: arch } } };
+      if (filter !== undefined) {
+        const parsed = parseHostRequires(filter);
+        if (!parsed.ok) {
+          const summary = parsed.errors
+            .map((e) => (e.line ? `line ${e.line}: ${e.message}` : e.message))
+            .join('; ');
+          throw new ErlenError('INVALID_FILTER', `invalid host filter: ${summary}`, 400, parsed.errors);
+        }
+        const matches = compileHostFilter(parsed.filter);
+        where.fqdn = { in: (await loadSystemFacts(db, where)).filter(matches).map((f) => f.fqdn) };
+      }
       const [rows, total] = await Promise.all([
         db.system.findMany({
           where,
