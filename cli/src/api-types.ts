@@ -103,47 +103,14 @@ export interface LabControllerSummary {
   lastSeenAt?: string | null;
 }
 
-export const SYSTEM_STATUSES = ['Automated', 'Manual', 'Broken', 'Removed'] as const;
-export const SYSTEM_TYPES = ['Machine', 'Laptop', 'Prototype', 'Resource'] as const;
-
-export interface PowerInput {
-  type: string;
-  address: string;
-  user?: string;
-  password?: string;
-  id?: string;
-  quiescentPeriod?: number;
-}
-
-/** SystemInput; the hardware fields the CLI has no flags for pass through from `--json`. */
-export interface SystemInput {
-  fqdn: string;
-  labController?: string;
-  owner?: string;
-  status?: (typeof SYSTEM_STATUSES)[number];
-  type?: (typeof SYSTEM_TYPES)[number];
-  arches: string[];
-  memory?: number;
-  vendor?: string;
-  model?: string;
-  location?: string;
-  keyValues?: Record<string, string | number | (string | number)[]>;
-  power?: PowerInput;
-  [field: string]: unknown;
-}
-
-/** The contract leaves SystemSummary/SystemDetail unspecified beyond carrying the FQDN. */
-export interface SystemSummary {
-  fqdn: string;
-  [field: string]: unknown;
-}
-
-export interface DistroTreeInput {
-  name: string;
-  arch: string;
-  variant?: string;
-  [field: string]: unknown;
-}
+export {
+  SYSTEM_STATUSES,
+  SYSTEM_TYPES,
+  type DistroTreeInput,
+  type PowerInput,
+  type SystemInput,
+  type SystemSummary,
+} from '../../common/src/api/inventory.js';
 
 export interface DistroTreeImported {
   id: number;

@@ -133,7 +133,13 @@ describe('systemListQuery', () => {
 
 describe('parseDistroTrees', () => {
   it('accepts one tree or an array', () => {
-    const tree = { name: 'RHEL-9.4', arch: 'x86_64', variant: 'BaseOS', osMajor: 'RedHatEnterpriseLinux9' };
+    const tree = {
+      name: 'RHEL-9.4',
+      arch: 'x86_64',
+      variant: 'BaseOS',
+      osMajor: 'RedHatEnterpriseLinux9',
+      labUrls: [{ labController: 'lab.example.com', url: 'http://lab.example.com/rhel/' }],
+    };
     expect(parseDistroTrees(JSON.stringify(tree), 't.json')).toEqual([tree]);
     expect(parseDistroTrees(JSON.stringify([tree, tree]), 't.json')).toHaveLength(2);
     expect(describeTree(tree)).toBe('RHEL-9.4 BaseOS x86_64');

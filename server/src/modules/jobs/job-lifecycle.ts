@@ -8,6 +8,7 @@ import {
   rollUpStatus,
   type Result,
   type Status,
+  type TaskCounters,
 } from '../../../../common/src/domain/status.js';
 import { formatTaskspec } from '../../../../common/src/domain/taskspec.js';
 import { LONG_TRANSACTION, type Db, type Prisma } from '../../db/prisma.js';
@@ -275,23 +276,14 @@ async function lockJob(tx: Tx, jobId: number): Promise<void> {
   await tx.$queryRaw`SELECT id FROM job WHERE id = ${jobId} FOR UPDATE`;
 }
 
-type Rolled = {
-  status: Status;
-  result: Result;
-  ttasks: number;
-  ntasks: number;
-  ptasks: number;
-  wtasks: number;
-  ftasks: number;
-  ktasks: number;
-};
+type Rolled = TaskCounters & { status: Status; result: Result };
 
 function changed(current: Rolled, next: Rolled): boolean {
   return (Object.keys(next) as (keyof Rolled)[]).some((key) => current[key] !== next[key]);
 }
 
-function sumCounters(children: readonly Rolled[]) {
-  const total = { ttasks: 0, ntasks: 0, ptasks: 0, wtasks: 0, ftasks: 0, ktasks: 0 };
+function sumCounters(children: readonly TaskCounters[]): TaskCounters {
+  const total: TaskCounters = { ttasks: 0, ntasks: 0, ptasks: 0, wtasks: 0, ftasks: 0, ktasks: 0 };
   for (const child of children)
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += child[key];
   return total;

@@ -3,6 +3,9 @@ import type { Db, Prisma } from '../../db/prisma.js';
 import { issueApiToken } from '../accounts/accounts.service.js';
 import type { Actor } from '../../security/actor.js';
 import type { SecretBox } from '../../security/secret-box.js';
+import type { DistroTreeInput, SystemInput } from '../../../../common/src/api/inventory.js';
+
+export type { DistroTreeInput, SystemInput };
 
 const FQDN =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -34,70 +37,6 @@ export async function createLabController(db: Db, fqdn: string) {
     return { fqdn: lab.fqdn, username, token };
   });
 }
-
-export interface SystemInput {
-  fqdn: string;
-  labController?: string;
-  owner?: string;
-  status?: 'Automated' | 'Manual' | 'Broken' | 'Removed';
-  statusReason?: string;
-  type?: 'Machine' | 'Laptop' | 'Prototype' | 'Resource';
-  arches: string[];
-  memory?: number;
-  numaNodes?: number;
-  vendor?: string;
-  model?: string;
-  location?: string;
-  serial?: string;
-  lender?: string;
-  hypervisor?: 'KVM' | 'Xen' | 'HyperV' | 'VMWare' | null;
-  macAddress?: string;
-  ipAddress?: string;
-  cpu?: {
-    vendor?: string;
-    modelName?: string;
-    model?: number;
-    family?: number;
-    stepping?: number;
-    speed?: number;
-    processors?: number;
-    cores?: number;
-    sockets?: number;
-    hyper?: boolean;
-    flags?: string[];
-  };
-  disks?: { model?: string; size: number; sectorSize?: number; physSectorSize?: number }[];
-  devices?: {
-    vendorId?: string;
-    deviceId?: string;
-    subsysVendorId?: string;
-    subsysDeviceId?: string;
-    bus?: string;
-    driver?: string;
-    description?: string;
-    deviceClass?: string;
-  }[];
-  keyValues?: Record<string, string | number | (string | number)[]>;
-  power?: {
-    type: string;
-    address: string;
-    user?: string;
-    password?: string;
-    id?: string;
-    quiescentPeriod?: number;
-  };
-  accessPolicy?: { user?: string; group?: string; everybody?: boolean; permission: PolicyPermission }[];
-}
-
-export type PolicyPermission =
-  | 'view'
-  | 'view_power'
-  | 'edit_policy'
-  | 'edit_system'
-  | 'loan_any'
-  | 'loan_self'
-  | 'control_system'
-  | 'reserve';
 
 /**
  * Adds a system with its whole inventory. Power passwords are sealed before they reach the
@@ -232,22 +171,6 @@ async function createKeyValues(
       data: values.map((value) => ({ systemId, keyId: key.id, value: String(value) })),
     });
   }
-}
-
-export interface DistroTreeInput {
-  name: string;
-  osMajor: string;
-  osMinor?: string;
-  arch: string;
-  variant?: string;
-  kind?: 'installer' | 'live';
-  tags?: string[];
-  ksMeta?: string;
-  kernelOptions?: string;
-  kernelOptionsPost?: string;
-  images?: { type: string; path: string; kernelType?: string }[];
-  repos?: { id: string; type: string; path: string }[];
-  labUrls: { labController: string; url: string }[];
 }
 
 /** beaker-import's add_distro_tree: creates or updates the OS version, distro, tree and its lab URLs. */
