@@ -11,6 +11,15 @@ export interface SchedulerEvents {
 }
 
 export const SCHEDULER_QUEUE = 'scheduler-events';
+const PUBLISH_TIMEOUT_MS = 1000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
 
 export function bullmqSchedulerEvents(
   redisUrl: string,
@@ -33,8 +42,11 @@ export function bullmqSchedulerEvents(
   queue.on('error', (error) => log.warn({ err: error }, 'scheduler event queue error'));
   return {
     async recipesQueued(recipeIds) {
+      // BullMQ waits for a connection even with the offline queue off; a submission must not.
+      const added = queue.add('recipes-queued', { recipeIds });
+      added.catch(() => {}); // a failure after the time limit has already been logged below
       try {
-        await queue.add('recipes-queued', { recipeIds });
+        await withTimeout(added, PUBLISH_TIMEOUT_MS);
       } catch (error) {
         log.warn(
           { err: error, recipeIds },

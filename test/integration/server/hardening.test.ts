@@ -204,3 +204,26 @@ describe('input hygiene', () => {
     expect(own.statusCode).toBe(201);
   });
 });
+
+describe('Redis is not the source of truth', () => {
+  it('still stores and acknowledges a submission when Redis cannot be reached', async () => {
+    const offline = await startTestServer({ redisUrl: 'redis://127.0.0.1:1' });
+    try {
+      const token = await offline.user('submitter');
+      await seedSampleLab(offline, token);
+      const started = performance.now();
+      const response = await offline.app.inject({
+        method: 'POST',
+        url: '/jobs',
+        headers: { ...bearer(token), 'content-type': 'application/xml' },
+        payload: JOB.replace('<notify><cc>hidden@example.com</cc></notify>', ''),
+      });
+      expect(response.statusCode).toBe(201);
+      expect(performance.now() - started).toBeLessThan(5000);
+      const jobId = Number(response.json().id.slice(2));
+      expect((await offline.db.job.findUniqueOrThrow({ where: { id: jobId } })).status).toBe('Queued');
+    } finally {
+      await offline.close();
+    }
+  });
+});
