@@ -66,4 +66,18 @@ export class CommandContext {
       throw new CliError(`cannot read ${file}: ${reason}`);
     }
   }
+
+  /**
+   * readInput for commands that take several files: an unreadable one is reported and
+   * skipped (undefined), so the others still run and the command exits 1 at the end.
+   */
+  async readInputOrReport(file: string): Promise<{ source: string; text: string } | undefined> {
+    try {
+      return await this.readInput(file);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      this.err(`erlen: ${error.message}`);
+      return undefined;
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { parseTaskspec } from '../../../common/src/domain/taskspec.js';
 import type { ApiClient } from '../api-client.js';
 import type { CommandContext } from '../context.js';
-import { ApiError, CliError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { formatError, formatWarning } from '../format-error.js';
 import { addIntervalOption, watchAndReport } from './job-watch.js';
 
@@ -35,12 +35,8 @@ export function registerJobSubmit(program: Command, ctx: CommandContext): void {
     let failed = false;
     const submitted: number[] = [];
     for (const file of inputs) {
-      let input: { source: string; text: string };
-      try {
-        input = await ctx.readInput(file);
-      } catch (error) {
-        if (!(error instanceof CliError)) throw error;
-        ctx.err(`erlen: ${error.message}`);
+      const input = await ctx.readInputOrReport(file);
+      if (!input) {
         failed = true;
         continue;
       }

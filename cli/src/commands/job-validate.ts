@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { XmlIssue } from '../../../common/src/job-xml/types.js';
 import type { CommandContext } from '../context.js';
-import { CliError } from '../errors.js';
 import { formatIssue, formatWarning } from '../format-error.js';
 
 /** What job-validate needs of common's `validateJobXml`; sync or async both work. */
@@ -34,14 +33,8 @@ export function registerJobValidate(program: Command, ctx: CommandContext): void
 }
 
 async function validateOne(ctx: CommandContext, validate: JobXmlValidator, file: string): Promise<boolean> {
-  let input: { source: string; text: string };
-  try {
-    input = await ctx.readInput(file);
-  } catch (error) {
-    if (!(error instanceof CliError)) throw error;
-    ctx.err(`erlen: ${error.message}`);
-    return false;
-  }
+  const input = await ctx.readInputOrReport(file);
+  if (!input) return false;
   const outcome = await validate(input.text);
   if (!outcome.ok) {
     for (const issue of outcome.errors) ctx.err(formatIssue(input.source, issue));

@@ -11,6 +11,7 @@ import {
   type TaskCounters,
 } from '../../../../common/src/domain/status.js';
 import { formatTaskspec } from '../../../../common/src/domain/taskspec.js';
+import { firstInvalidXmlChar } from '../../../../common/src/job-xml/index.js';
 import { LONG_TRANSACTION, type Db, type Prisma } from '../../db/prisma.js';
 
 type Tx = Prisma.TransactionClient;
@@ -31,9 +32,8 @@ export async function stop(
   message: string,
   now = new Date(),
 ): Promise<number> {
-  return db.$transaction(async (tx) => {
-    const jobId = await jobIdOf(tx, target);
-    await lockJob(tx, jobId);
+  assertStorableText(message, 'message');
+  return withJobLocked(db, target, async (tx, jobId) => {
     const recipeFilter: Prisma.RecipeWhereInput =
       'jobId' in target
         ? { recipeSet: { jobId } }
@@ -73,14 +73,12 @@ export async function stop(
     }
     await rollUpJob(tx, jobId, now);
     return jobId;
-  }, LONG_TRANSACTION);
+  });
 }
 
 /** Harness-driven task transitions (Running, Completed, Aborted …), refusing Beaker's forbidden moves. */
 export async function changeTaskStatus(db: Db, taskId: number, to: Status, now = new Date()): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const jobId = await jobIdOf(tx, { taskId });
-    await lockJob(tx, jobId);
+  await withJobLocked(db, { taskId }, async (tx, jobId) => {
     const task = await tx.recipeTask.findUnique({
       where: { id: taskId },
       include: { results: { select: { result: true } } },
@@ -117,10 +115,10 @@ export async function recordTaskResult(
   input: ResultInput,
   now = new Date(),
 ): Promise<number> {
+  assertStorableText(input.message ?? '', 'message');
+  assertStorableText(input.path, 'path');
   // Under the job lock, so a result cannot slip in after a concurrent cancel finished the task.
-  return db.$transaction(async (tx) => {
-    const jobId = await jobIdOf(tx, { taskId });
-    await lockJob(tx, jobId);
+  return withJobLocked(db, { taskId }, async (tx) => {
     const task = await tx.recipeTask.findUniqueOrThrow({ where: { id: taskId }, select: { status: true } });
     if (isFinished(task.status)) {
       throw new ErlenError(
@@ -272,8 +270,26 @@ const describe = (target: StopTarget | { taskId: number }): string =>
         ? formatTaskspec('R', target.recipeId)
         : formatTaskspec('T', target.taskId);
 
-async function lockJob(tx: Tx, jobId: number): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM job WHERE id = ${jobId} FOR UPDATE`;
+/**
+ * Every change below a job runs in one transaction holding the job row's lock, so
+ * concurrent changes of one job (cancel, task transitions, results, roll-up) serialise.
+ */
+async function withJobLocked<T>(
+  db: Db,
+  target: StopTarget | { taskId: number },
+  work: (tx: Tx, jobId: number) => Promise<T>,
+): Promise<T> {
+  return db.$transaction(async (tx) => {
+    const jobId = await jobIdOf(tx, target);
+    await tx.$queryRaw`SELECT id FROM job WHERE id = ${jobId} FOR UPDATE`;
+    return work(tx, jobId);
+  }, LONG_TRANSACTION);
+}
+
+/** Text that ends up in exported XML must be representable there (NUL would also fail in PostgreSQL). */
+function assertStorableText(value: string, what: string): void {
+  const bad = firstInvalidXmlChar(value);
+  if (bad) throw new ErlenError('BAD_REQUEST', `${what} contains ${bad}, a character XML cannot carry`);
 }
 
 type Rolled = TaskCounters & { status: Status; result: Result };

@@ -133,7 +133,7 @@ export async function loadDeepJob(db: Db, jobId: number): Promise<DeepJob> {
 
 const iso = (date: Date | null | undefined) => date?.toISOString();
 
-function recipeDetail(recipe: DeepRecipe, all: readonly DeepRecipe[]): Record<string, unknown> {
+export function recipeDetail(recipe: DeepRecipe, all: readonly DeepRecipe[]): Record<string, unknown> {
   const tree = recipe.distroTree;
   return {
     id: formatTaskspec('R', recipe.id),

