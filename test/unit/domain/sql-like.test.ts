@@ -224,7 +224,8 @@ describe('pathological patterns take linear or O(n·m) time, never exponential',
         const ms = performance.now() - start;
         console.log(`sql-like ${_name} (caseInsensitive ${caseInsensitive}): ${ms.toFixed(2)} ms`);
         expect(result).toBe(expected);
-        expect(ms).toBeLessThan(50);
+        // O(n·m) finishes in ~1–15 ms here; a backtracking matcher would not finish at all.
+        expect(ms).toBeLessThan(500);
       }
     },
   );
@@ -233,6 +234,7 @@ describe('pathological patterns take linear or O(n·m) time, never exponential',
     const matcher = compileLike('%_%_%_%_%_%_%_%_%_%_%Z', { caseInsensitive: true });
     const start = performance.now();
     expect(matcher('RedHatEnterpriseLinux-Server-7.9-x86_64a')).toBe(false);
-    expect(performance.now() - start).toBeLessThan(5);
+    // A backtracking regex took 24 s on this; the budget leaves room for a busy machine.
+    expect(performance.now() - start).toBeLessThan(1000);
   });
 });

@@ -68,7 +68,8 @@ describe('string fields', () => {
     );
     expect(matchesDistroFilter(leaf('name', 'like', '%_%_%_%_%_%_%_%_%_%_%A'), { ...rhel, name })).toBe(true);
     expect(matchesDistroFilter(leaf('tag', 'like', `${'%_'.repeat(500)}%Z`), rhel)).toBe(false);
-    expect(performance.now() - start).toBeLessThan(20);
+    // Wall clock in a busy worker: the budget only has to be far below the 24 s the old regex took.
+    expect(performance.now() - start).toBeLessThan(1000);
   });
 
   test('ordering operators compare strings', () => {
