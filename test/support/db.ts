@@ -2,11 +2,18 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** Database that global-setup migrates once per run; test databases are copied from it. */
-export const TEMPLATE_DATABASE = 'erlen_test_template';
+/**
+ * Test runs sharing one PostgreSQL keep apart by namespace (ERLEN_TEST_NAMESPACE, default
+ * "run"): global setup drops only its own namespace's databases, so two concurrent runs with
+ * different namespaces (two checkouts, or helpers) do not destroy each other's databases.
+ */
+const NAMESPACE = (process.env.ERLEN_TEST_NAMESPACE ?? 'run').replace(/[^a-z0-9]/gi, '').toLowerCase() || 'run';
 
 /** Every database the test suite creates starts with this, so leftovers are easy to find. */
-export const TEST_DATABASE_PREFIX = 'erlen_test_';
+export const TEST_DATABASE_PREFIX = `erlen_test_${NAMESPACE}_`;
+
+/** Database that global-setup migrates once per run; test databases are copied from it. */
+export const TEMPLATE_DATABASE = `${TEST_DATABASE_PREFIX}template`;
 
 /** URL of `database` on the test server (ERLEN_TEST_PG, which names no database itself). */
 export function testDatabaseUrl(database: string): string {

@@ -37,8 +37,8 @@ export default async function globalSetup(): Promise<void> {
   const { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, quoteIdentifier, testDatabaseUrl, withAdminClient } = db;
 
   await withAdminClient(async (client) => {
-    // Databases left behind by interrupted runs. This assumes one test run per server at a time,
-    // which rebuilding the shared template already requires.
+    // Databases left behind by interrupted runs of this namespace. Concurrent runs on one server
+    // need different ERLEN_TEST_NAMESPACE values (test/support/db.ts).
     const { rows } = await client.query<{ datname: string }>(
       'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
       [TEST_DATABASE_PREFIX],
