@@ -30,6 +30,10 @@ export const ServerConfigSchema = Type.Object({
     Type.Literal('silent'),
   ]),
   sessionHours: Type.Integer({ minimum: 1 }),
+  /** A lab controller silent for this long is offline: the scheduler gives its systems no new work. */
+  labOfflineAfterSeconds: Type.Integer({ minimum: 1 }),
+  /** Period of the scheduler's repair sweep (what an event missed), milliseconds. */
+  schedulerSweepMs: Type.Integer({ minimum: 100 }),
 });
 export type ServerConfig = Static<typeof ServerConfigSchema>;
 
@@ -44,6 +48,8 @@ const envNames: Record<keyof ServerConfig, string> = {
   queuePrefix: 'ERLEN_QUEUE_PREFIX',
   logLevel: 'ERLEN_LOG_LEVEL',
   sessionHours: 'ERLEN_SESSION_HOURS',
+  labOfflineAfterSeconds: 'ERLEN_LAB_OFFLINE_AFTER_SECONDS',
+  schedulerSweepMs: 'ERLEN_SCHEDULER_SWEEP_MS',
 };
 
 const defaults: Partial<ServerConfig> = {
@@ -54,6 +60,8 @@ const defaults: Partial<ServerConfig> = {
   queuePrefix: 'erlen',
   logLevel: 'info',
   sessionHours: 12,
+  labOfflineAfterSeconds: 60,
+  schedulerSweepMs: 5000,
 };
 
 export function loadServerConfig(
@@ -65,7 +73,9 @@ export function loadServerConfig(
   for (const [key, name] of Object.entries(envNames)) {
     const value = env[name];
     if (value !== undefined && value !== '')
-      fromEnv[key] = /^(port|bodyLimit|sessionHours)$/.test(key) ? Number(value) : value;
+      fromEnv[key] = /^(port|bodyLimit|sessionHours|labOfflineAfterSeconds|schedulerSweepMs)$/.test(key)
+        ? Number(value)
+        : value;
   }
   const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv, ...overrides };
   merged.publicUrl ??= `http://${merged.host === '0.0.0.0' ? '127.0.0.1' : merged.host}:${merged.port}/`;

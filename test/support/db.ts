@@ -7,7 +7,8 @@ import pg from 'pg';
  * "run"): global setup drops only its own namespace's databases, so two concurrent runs with
  * different namespaces (two checkouts, or helpers) do not destroy each other's databases.
  */
-const NAMESPACE = (process.env.ERLEN_TEST_NAMESPACE ?? 'run').replace(/[^a-z0-9]/gi, '').toLowerCase() || 'run';
+const NAMESPACE =
+  (process.env.ERLEN_TEST_NAMESPACE ?? 'run').replace(/[^a-z0-9]/gi, '').toLowerCase() || 'run';
 
 /** Every database the test suite creates starts with this, so leftovers are easy to find. */
 export const TEST_DATABASE_PREFIX = `erlen_test_${NAMESPACE}_`;

@@ -45,7 +45,9 @@ SELECT c.relname AS table, i.indisprimary AS is_primary, i.indisunique AS is_uni
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = current_schema()`;
+WHERE n.nspname = current_schema()
+  -- Partial indexes (WHERE …) cannot be declared in schema.prisma: they are SQL-only backstops.
+  AND i.indpred IS NULL`;
 
 const FOREIGN_KEYS = `
 SELECT c.relname AS table, ref.relname AS referenced_table,

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 
 /**
@@ -6,9 +6,19 @@ import type { FastifyBaseLogger } from 'fastify';
  * lost (Redis down) only delays work until the scheduler's periodic sweep finds it.
  */
 export interface SchedulerEvents {
+  /** Recipes were submitted, or their sets changed (priority): (re)read and place them. */
   recipesQueued(recipeIds: number[]): Promise<void>;
+  /** Systems were released or edited (status, loan, pools, policy, lab): re-read them. */
+  systemsChanged(systemIds: number[]): Promise<void>;
+  /** Labs, distro trees, groups or policies changed: re-read those tables. */
+  inventoryChanged(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type SchedulerEvent =
+  | { type: 'recipes-queued'; recipeIds: number[] }
+  | { type: 'systems-changed'; systemIds: number[] }
+  | { type: 'inventory-changed' };
 
 export const SCHEDULER_QUEUE = 'scheduler-events';
 const PUBLISH_TIMEOUT_MS = 1000;
@@ -26,13 +36,10 @@ export function bullmqSchedulerEvents(
   prefix: string,
   log: FastifyBaseLogger,
 ): SchedulerEvents {
-  const url = new URL(redisUrl);
   const queue = new Queue(SCHEDULER_QUEUE, {
     prefix,
     connection: {
-      host: url.hostname,
-      port: Number(url.port || 6379),
-      db: Number(url.pathname.slice(1) || 0),
+      ...redisConnection(redisUrl),
       // Producers fail fast rather than queueing commands while Redis is away (BullMQ's advice).
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -40,23 +47,55 @@ export function bullmqSchedulerEvents(
     defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 1000 },
   });
   queue.on('error', (error) => log.warn({ err: error }, 'scheduler event queue error'));
+  const publish = async (event: SchedulerEvent) => {
+    // BullMQ waits for a connection even with the offline queue off; a request must not.
+    const added = queue.add(event.type, event);
+    added.catch(() => {}); // a failure after the time limit has already been logged below
+    try {
+      await withTimeout(added, PUBLISH_TIMEOUT_MS);
+    } catch (error) {
+      log.warn({ err: error, event }, `could not publish ${event.type}; the scheduler sweep will pick it up`);
+    }
+  };
   return {
-    async recipesQueued(recipeIds) {
-      // BullMQ waits for a connection even with the offline queue off; a submission must not.
-      const added = queue.add('recipes-queued', { recipeIds });
-      added.catch(() => {}); // a failure after the time limit has already been logged below
-      try {
-        await withTimeout(added, PUBLISH_TIMEOUT_MS);
-      } catch (error) {
-        log.warn(
-          { err: error, recipeIds },
-          'could not publish recipes-queued; the scheduler sweep will pick them up',
-        );
-      }
-    },
+    recipesQueued: (recipeIds) => publish({ type: 'recipes-queued', recipeIds }),
+    systemsChanged: (systemIds) => publish({ type: 'systems-changed', systemIds }),
+    inventoryChanged: () => publish({ type: 'inventory-changed' }),
     close: () => queue.close(),
   };
 }
 
-/** For tools that submit without a scheduler running (and as an explicit no-op). */
-export const noSchedulerEvents: SchedulerEvents = { recipesQueued: async () => {}, close: async () => {} };
+export function redisConnection(redisUrl: string) {
+  const url = new URL(redisUrl);
+  return { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) };
+}
+
+/**
+ * The scheduler's side: every event is handed to `handle` (which only records it and wakes
+ * the scheduler, so a job completes at once). Delivery is at least once and reaches one
+ * scheduler process; others catch up by their sweep or a commit conflict.
+ */
+export function consumeSchedulerEvents(
+  redisUrl: string,
+  prefix: string,
+  handle: (event: SchedulerEvent) => void,
+  log: FastifyBaseLogger,
+): Worker {
+  const worker = new Worker(
+    SCHEDULER_QUEUE,
+    async (job) => {
+      handle(job.data as SchedulerEvent);
+    },
+    { prefix, connection: { ...redisConnection(redisUrl), maxRetriesPerRequest: null }, concurrency: 1 },
+  );
+  worker.on('error', (error) => log.warn({ err: error }, 'scheduler event consumer error'));
+  return worker;
+}
+
+/** For tools that change things without a scheduler running (and as an explicit no-op). */
+export const noSchedulerEvents: SchedulerEvents = {
+  recipesQueued: async () => {},
+  systemsChanged: async () => {},
+  inventoryChanged: async () => {},
+  close: async () => {},
+};

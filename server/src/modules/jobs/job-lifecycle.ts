@@ -13,12 +13,19 @@ import {
 import { formatTaskspec } from '../../../../common/src/domain/taskspec.js';
 import { firstInvalidXmlChar } from '../../../../common/src/job-xml/index.js';
 import { LONG_TRANSACTION, type Db, type Prisma } from '../../db/prisma.js';
+import type { SchedulerEvents } from '../../events/scheduler-events.js';
 
 type Tx = Prisma.TransactionClient;
 const FINISHED = STATUSES.filter(isFinished);
 
 export type StopKind = 'cancel' | 'abort';
 export type StopTarget = { jobId: number } | { recipeSetId: number } | { recipeId: number };
+
+export interface LifecycleOptions {
+  now?: Date;
+  /** Told about systems a finished recipe set released, after the commit, so the scheduler reuses them at once. */
+  events?: SchedulerEvents;
+}
 
 /**
  * Cancel (user) or abort (system) everything unfinished under a job, recipe set or recipe.
@@ -30,10 +37,11 @@ export async function stop(
   target: StopTarget,
   kind: StopKind,
   message: string,
-  now = new Date(),
+  options: LifecycleOptions = {},
 ): Promise<number> {
+  const now = options.now ?? new Date();
   assertStorableText(message, 'message');
-  return withJobLocked(db, target, async (tx, jobId) => {
+  return withJobLocked(db, target, options, async (tx, jobId, released) => {
     const recipeFilter: Prisma.RecipeWhereInput =
       'jobId' in target
         ? { recipeSet: { jobId } }
@@ -71,14 +79,20 @@ export async function stop(
         data: { status, result, finishTime: now },
       });
     }
-    await rollUpJob(tx, jobId, now);
+    released.push(...(await rollUpJob(tx, jobId, now)));
     return jobId;
   });
 }
 
 /** Harness-driven task transitions (Running, Completed, Aborted …), refusing Beaker's forbidden moves. */
-export async function changeTaskStatus(db: Db, taskId: number, to: Status, now = new Date()): Promise<void> {
-  await withJobLocked(db, { taskId }, async (tx, jobId) => {
+export async function changeTaskStatus(
+  db: Db,
+  taskId: number,
+  to: Status,
+  options: LifecycleOptions = {},
+): Promise<void> {
+  const now = options.now ?? new Date();
+  await withJobLocked(db, { taskId }, options, async (tx, jobId, released) => {
     const task = await tx.recipeTask.findUnique({
       where: { id: taskId },
       include: { results: { select: { result: true } } },
@@ -97,7 +111,7 @@ export async function changeTaskStatus(db: Db, taskId: number, to: Status, now =
       data.result = rollUpResult(task.results.map((r) => r.result));
     }
     await tx.recipeTask.updateMany({ where: { id: taskId, status: task.status }, data });
-    await rollUpJob(tx, jobId, now);
+    released.push(...(await rollUpJob(tx, jobId, now)));
   });
 }
 
@@ -118,7 +132,7 @@ export async function recordTaskResult(
   assertStorableText(input.message ?? '', 'message');
   assertStorableText(input.path, 'path');
   // Under the job lock, so a result cannot slip in after a concurrent cancel finished the task.
-  return withJobLocked(db, { taskId }, async (tx) => {
+  return withJobLocked(db, { taskId }, {}, async (tx) => {
     const task = await tx.recipeTask.findUniqueOrThrow({ where: { id: taskId }, select: { status: true } });
     if (isFinished(task.status)) {
       throw new ErlenError(
@@ -142,9 +156,11 @@ export async function recordTaskResult(
 
 /**
  * Recomputes statuses, results and counters task → recipe → recipe set → job. The caller
- * holds the job's row lock, so concurrent updates of one job serialise here.
+ * holds the job's row lock, so concurrent updates of one job serialise here. Returns the
+ * systems released by recipe sets that finished.
  */
-export async function rollUpJob(tx: Tx, jobId: number, now = new Date()): Promise<void> {
+export async function rollUpJob(tx: Tx, jobId: number, now = new Date()): Promise<number[]> {
+  const released: number[] = [];
   const job = await tx.job.findUniqueOrThrow({
     where: { id: jobId },
     include: {
@@ -181,7 +197,7 @@ export async function rollUpJob(tx: Tx, jobId: number, now = new Date()): Promis
     setStates.push(setState);
     if (changed(set, setState)) {
       await tx.recipeSet.update({ where: { id: set.id }, data: setState });
-      if (isFinished(setState.status)) await releaseRecipeSet(tx, set.id, now);
+      if (isFinished(setState.status)) released.push(...(await releaseRecipeSet(tx, set.id, now)));
     }
   }
   const jobState = {
@@ -195,6 +211,7 @@ export async function rollUpJob(tx: Tx, jobId: number, now = new Date()): Promis
       data: { ...jobState, finishedAt: isFinished(jobState.status) ? (job.finishedAt ?? now) : null },
     });
   }
+  return released;
 }
 
 /**
@@ -202,11 +219,12 @@ export async function rollUpJob(tx: Tx, jobId: number, now = new Date()): Promis
  * system is free again, and the lab controller is told to clear netboot and power off
  * (the default release action).
  */
-async function releaseRecipeSet(tx: Tx, recipeSetId: number, now: Date): Promise<void> {
+async function releaseRecipeSet(tx: Tx, recipeSetId: number, now: Date): Promise<number[]> {
   const resources = await tx.recipeResource.findMany({
     where: { recipe: { recipeSetId }, releasedAt: null },
     include: { system: true },
   });
+  const released: number[] = [];
   for (const resource of resources) {
     await tx.recipeResource.update({ where: { id: resource.id }, data: { releasedAt: now } });
     await tx.watchdog.deleteMany({ where: { recipeId: resource.recipeId } });
@@ -219,6 +237,11 @@ async function releaseRecipeSet(tx: Tx, recipeSetId: number, now: Date): Promise
       });
     }
     await tx.system.updateMany({ where: { id: system.id, userId: { not: null } }, data: { userId: null } });
+    // Appended after the system is free in this transaction, so the history's order (ids
+    // are taken at insert) puts a release before any later assignment of the system.
+    await tx.$executeRaw`INSERT INTO assignment_event (kind, recipe_id, recipe_set_id, system_id, txid, actor, at)
+      VALUES ('release', ${resource.recipeId}, ${recipeSetId}, ${system.id}, txid_current(), 'release', ${now})`;
+    released.push(system.id);
     if (system.labControllerId) {
       const actions =
         system.releaseAction === 'LeaveOn'
@@ -235,6 +258,7 @@ async function releaseRecipeSet(tx: Tx, recipeSetId: number, now: Date): Promise
       });
     }
   }
+  return released;
 }
 
 async function jobIdOf(tx: Tx, target: StopTarget | { taskId: number }): Promise<number> {
@@ -277,13 +301,17 @@ const describe = (target: StopTarget | { taskId: number }): string =>
 async function withJobLocked<T>(
   db: Db,
   target: StopTarget | { taskId: number },
-  work: (tx: Tx, jobId: number) => Promise<T>,
+  options: LifecycleOptions,
+  work: (tx: Tx, jobId: number, released: number[]) => Promise<T>,
 ): Promise<T> {
-  return db.$transaction(async (tx) => {
+  const released: number[] = [];
+  const result = await db.$transaction(async (tx) => {
     const jobId = await jobIdOf(tx, target);
     await tx.$queryRaw`SELECT id FROM job WHERE id = ${jobId} FOR UPDATE`;
-    return work(tx, jobId);
+    return work(tx, jobId, released);
   }, LONG_TRANSACTION);
+  if (released.length) await options.events?.systemsChanged(released);
+  return result;
 }
 
 /** Text that ends up in exported XML must be representable there (NUL would also fail in PostgreSQL). */

@@ -29,12 +29,38 @@ type SystemRow = Prisma.SystemGetPayload<{ include: typeof factsInclude }>;
  * numeric-key set is shared by every system, as the scheduler's index will share it.
  */
 export async function loadSystemFacts(db: Db, where: Prisma.SystemWhereInput = {}): Promise<SystemFacts[]> {
+  return (await loadSystemRecords(db, where)).map((record) => record.facts);
+}
+
+/** A system's facts with the ids the scheduler's rules need (owner, user, loan, lab, policy). */
+export interface SystemRecord {
+  id: number;
+  ownerId: number;
+  userId: number | null;
+  loanedToId: number | null;
+  labControllerId: number | null;
+  activeAccessPolicyId: number | null;
+  facts: SystemFacts;
+}
+
+export async function loadSystemRecords(
+  db: Db,
+  where: Prisma.SystemWhereInput = {},
+): Promise<SystemRecord[]> {
   const [rows, numericKeys] = await Promise.all([
     db.system.findMany({ where, include: factsInclude, orderBy: { fqdn: 'asc' } }),
     db.key.findMany({ where: { numeric: true }, select: { name: true } }),
   ]);
   const numeric: ReadonlySet<string> = new Set(numericKeys.map((k) => k.name));
-  return rows.map((row) => toFacts(row, numeric));
+  return rows.map((row) => ({
+    id: row.id,
+    ownerId: row.ownerId,
+    userId: row.userId,
+    loanedToId: row.loanedToId,
+    labControllerId: row.labController && !row.labController.removedAt ? row.labControllerId : null,
+    activeAccessPolicyId: row.activeAccessPolicyId,
+    facts: toFacts(row, numeric),
+  }));
 }
 
 function toFacts(row: SystemRow, numericKeys: ReadonlySet<string>): SystemFacts {

@@ -1,0 +1,70 @@
+/**
+ * `erlen-scheduler`: the scheduler process. Reads the same configuration as the server,
+ * builds its index from PostgreSQL, consumes wake-up events from BullMQ and sweeps
+ * periodically. Any number may run (see scheduler/scheduler.ts); one is enough.
+ */
+import { hostname } from 'node:os';
+import { loadServerConfig } from './config.js';
+import { applyMigrations } from './db/migrate.js';
+import { createPrisma } from './db/prisma.js';
+import { defaultMigrationsDir } from './db/repo-paths.js';
+import { bullmqSchedulerEvents, consumeSchedulerEvents } from './events/scheduler-events.js';
+import { createLogger } from './logger.js';
+import { Scheduler } from './scheduler/scheduler.js';
+
+async function main(): Promise<void> {
+  const config = loadServerConfig();
+  const actor = process.env.ERLEN_SCHEDULER_NAME || `${hostname()}:${process.pid}`;
+  const logger = createLogger(config.logLevel, 'erlen-scheduler').child({ scheduler: actor });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+  await applyMigrations({
+    connectionString: config.databaseUrl,
+    migrationsDir: defaultMigrationsDir(),
+    logger,
+  });
+  const db = createPrisma(config.databaseUrl);
+  const events = bullmqSchedulerEvents(config.redisUrl, config.queuePrefix, logger);
+  const scheduler = new Scheduler({
+    db,
+    logger,
+    actor,
+    events,
+    labOfflineAfterMs: config.labOfflineAfterSeconds * 1000,
+    sweepIntervalMs: config.schedulerSweepMs,
+  });
+  const started = performance.now();
+  // Consume from the start: events that arrive while the index loads are kept for the first pass.
+  const consumer = consumeSchedulerEvents(
+    config.redisUrl,
+    config.queuePrefix,
+    (event) => scheduler.notify(event),
+    logger,
+  );
+  await scheduler.start();
+  logger.info(
+    {
+      systems: scheduler.index.size,
+      queuedSets: scheduler.queuedSets,
+      ms: Math.round(performance.now() - started),
+    },
+    'scheduler ready',
+  );
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await consumer.close();
+    await scheduler.stop();
+    await events.close();
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`erlen-scheduler: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,375 @@
+/**
+ * The scheduler process's loop (brief decision 3: events wake, a sweep repairs). Events
+ * (recipes queued, systems changed, inventory changed) are recorded and wake one pass; a
+ * pass re-reads exactly what the events named, processes new recipe sets, plans in memory
+ * and commits in guarded batches. Passes never overlap; events arriving during a pass
+ * trigger one more. The sweep compares the whole queue and every system's version with the
+ * database and schedules a pass for whatever an event missed (Redis down, another process).
+ *
+ * Several schedulers may run at once: none can double-book (commit.ts re-checks under row
+ * locks), the losers of a race see a conflict, re-read what they planned with and go on.
+ */
+import type { Logger } from 'pino';
+import { parseHostRequires, withImplicitSystemType } from '../../../common/src/host-filter/index.js';
+import { compileHostFilter, type HostFilter, type HostNode } from '../../../common/src/host-filter/index.js';
+import type { Db } from '../db/prisma.js';
+import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
+import { commitPlacements } from './commit.js';
+import {
+  compareSets,
+  planPass,
+  processSet,
+  type Placement,
+  type QueuedRecipe,
+  type QueuedSet,
+  type Random,
+} from './planner.js';
+import {
+  abortSet,
+  bumpPriority,
+  loadInventoryContext,
+  loadQueuedSets,
+  loadQueuedSetVersions,
+  loadSystems,
+  loadSystemVersions,
+  markProcessed,
+  setIdsOfRecipes,
+  type QueuedSetRow,
+} from './store.js';
+import { SystemIndex } from './system-index.js';
+
+export interface SchedulerOptions {
+  db: Db;
+  logger: Logger;
+  /** Names this process in assignment_event.actor and logs. */
+  actor: string;
+  labOfflineAfterMs: number;
+  /** The repair sweep's period; 0 disables it (tests that drive passes themselves). */
+  sweepIntervalMs: number;
+  /** Recipe sets per commit transaction. */
+  batchSize?: number;
+  /** Publishes releases caused by aborts; the default publishes nothing. */
+  events?: SchedulerEvents;
+  random?: Random;
+  /** Called after each committed batch (benchmarks and tests measure with it). */
+  onCommitted?: (placements: readonly Placement[], at: number) => void;
+}
+
+export interface PassStats {
+  processed: number;
+  aborted: number;
+  planned: number;
+  committed: number;
+  conflicts: number;
+}
+
+interface Pending {
+  systems: Set<number>;
+  sets: Set<number>;
+  recipes: Set<number>;
+  inventory: boolean;
+}
+
+const emptyPending = (): Pending => ({
+  systems: new Set(),
+  sets: new Set(),
+  recipes: new Set(),
+  inventory: false,
+});
+
+export class Scheduler {
+  readonly index = new SystemIndex();
+  private readonly sets = new Map<number, QueuedSet>();
+  private readonly filters = new Map<string, HostFilter | null>();
+  private pending = emptyPending();
+  private running: Promise<void> | undefined;
+  private again = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Events before the first load only accumulate: a pass needs the index. */
+  private loaded = false;
+  private readonly batchSize: number;
+  private readonly random: Random;
+  readonly totals: PassStats = { processed: 0, aborted: 0, planned: 0, committed: 0, conflicts: 0 };
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.batchSize = options.batchSize ?? 250;
+    this.random = options.random ?? Math.random;
+  }
+
+  get queuedSets(): number {
+    return this.sets.size;
+  }
+
+  /** Builds the index and the queue from the database and runs the first pass. */
+  async start(): Promise<void> {
+    await this.load();
+    await this.runPasses();
+    if (this.options.sweepIntervalMs > 0) {
+      const tick = () => {
+        this.sweepTimer = setTimeout(() => {
+          this.sweep()
+            .catch((error: unknown) => this.options.logger.error({ err: error }, 'sweep failed'))
+            .finally(() => {
+              if (!this.stopped) tick();
+            });
+        }, this.options.sweepIntervalMs);
+      };
+      tick();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.sweepTimer);
+    await this.running;
+  }
+
+  /** Records an event and wakes a pass; returns at once (the pass runs in the background). */
+  notify(event: SchedulerEvent): void {
+    if (event.type === 'recipes-queued') for (const id of event.recipeIds) this.pending.recipes.add(id);
+    else if (event.type === 'systems-changed') for (const id of event.systemIds) this.pending.systems.add(id);
+    else this.pending.inventory = true;
+    this.kick();
+  }
+
+  /** Runs passes until nothing is pending; resolves when the last one is done. */
+  kick(): Promise<void> {
+    if (this.stopped || !this.loaded) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.runPasses().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Whole-state load: index, labs/trees/policies, and the queue. */
+  async load(): Promise<void> {
+    const now = new Date();
+    const [systems, context, rows] = await Promise.all([
+      loadSystems(this.options.db),
+      loadInventoryContext(this.options.db, now, this.options.labOfflineAfterMs),
+      loadQueuedSets(this.options.db),
+    ]);
+    this.index.setContext(context);
+    this.index.upsert(systems);
+    this.sets.clear();
+    for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
+    this.loaded = true;
+  }
+
+  /**
+   * Compares the database with memory and queues whatever differs: systems whose row
+   * changed (date_modified, user), queued sets that appeared, vanished or changed priority;
+   * labs, trees, policies and groups are re-read whole (small tables). Then one pass.
+   */
+  async sweep(): Promise<void> {
+    const [versions, queued] = await Promise.all([
+      loadSystemVersions(this.options.db),
+      loadQueuedSetVersions(this.options.db),
+    ]);
+    const seen = new Set<number>();
+    for (const version of versions) {
+      seen.add(version.id);
+      const slot = this.index.slotOfSystem(version.id);
+      const known = slot === undefined ? undefined : this.index.system(slot);
+      if (!known || known.modifiedAt !== version.modifiedAt || known.userId !== version.userId)
+        this.pending.systems.add(version.id);
+    }
+    for (const system of this.index.systems()) if (!seen.has(system.id)) this.pending.systems.add(system.id);
+    for (const [id, priority] of queued) {
+      if (this.sets.get(id)?.priority !== priority) this.pending.sets.add(id);
+    }
+    for (const id of this.sets.keys()) if (!queued.has(id)) this.sets.delete(id);
+    this.pending.inventory = true;
+    await this.kick();
+  }
+
+  private async runPasses(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const stats = await this.pass();
+        if (stats.conflicts > 0) this.again = true;
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'scheduling pass failed; the sweep retries');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** One pass: refresh what is pending, process new sets, plan, commit. */
+  async pass(): Promise<PassStats> {
+    const stats: PassStats = { processed: 0, aborted: 0, planned: 0, committed: 0, conflicts: 0 };
+    await this.refresh();
+    await this.processNewSets(stats);
+    const ordered = [...this.sets.values()].sort(compareSets);
+    const placements = planPass(this.index, ordered, this.random);
+    stats.planned = placements.length;
+    for (let i = 0; i < placements.length; i += this.batchSize) {
+      const batch = placements.slice(i, i + this.batchSize);
+      const { committed, conflicts } = await commitPlacements(this.options.db, batch, {
+        actor: this.options.actor,
+        labOfflineAfterMs: this.options.labOfflineAfterMs,
+      });
+      const at = performance.now();
+      for (const placement of committed) {
+        this.sets.delete(placement.set.id);
+        for (const systemId of placement.systems.values())
+          this.index.setUser(systemId, placement.set.ownerId);
+      }
+      for (const { placement, reason } of conflicts) {
+        this.options.logger.debug({ recipeSet: placement.set.id, reason }, 'placement conflict');
+        this.pending.sets.add(placement.set.id);
+        for (const systemId of placement.systems.values()) this.pending.systems.add(systemId);
+      }
+      stats.committed += committed.length;
+      stats.conflicts += conflicts.length;
+      if (committed.length) this.options.onCommitted?.(committed, at);
+    }
+    for (const key of Object.keys(stats) as (keyof PassStats)[]) this.totals[key] += stats[key];
+    if (stats.committed || stats.conflicts || stats.aborted)
+      this.options.logger.info({ ...stats, queued: this.sets.size }, 'scheduling pass');
+    return stats;
+  }
+
+  private async refresh(): Promise<void> {
+    const pending = this.pending;
+    this.pending = emptyPending();
+    const { db } = this.options;
+    if (pending.inventory) {
+      this.index.setContext(await loadInventoryContext(db, new Date(), this.options.labOfflineAfterMs));
+    }
+    if (pending.systems.size) {
+      const ids = [...pending.systems];
+      const systems = await loadSystems(db, ids);
+      const found = new Set(systems.map((s) => s.id));
+      for (const id of ids) {
+        if (found.has(id)) continue;
+        const slot = this.index.remove(id);
+        if (slot !== undefined) for (const recipe of this.recipes()) recipe.bits.set(slot, false);
+      }
+      if (this.index.upsert(systems)) {
+        for (const recipe of this.recipes()) recipe.bits = this.index.matching(recipe.filter.root);
+      } else {
+        for (const system of systems) {
+          const slot = this.index.slotOfSystem(system.id) as number;
+          for (const recipe of this.recipes()) recipe.bits.set(slot, recipe.predicate(system.facts));
+        }
+      }
+    }
+    if (pending.recipes.size) {
+      for (const id of await setIdsOfRecipes(db, [...pending.recipes])) pending.sets.add(id);
+    }
+    if (pending.sets.size) {
+      const ids = [...pending.sets];
+      const rows = await loadQueuedSets(db, ids);
+      for (const id of ids) this.sets.delete(id);
+      for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
+    }
+  }
+
+  private *recipes(): IterableIterator<QueuedRecipe> {
+    for (const set of this.sets.values()) yield* set.recipes;
+  }
+
+  /** Beaker's New → Processed, once per set: abort the hopeless, bump the single-candidate. */
+  private async processNewSets(stats: PassStats): Promise<void> {
+    const now = new Date();
+    const fine: number[] = [];
+    for (const set of this.sets.values()) {
+      if (set.processed) continue;
+      const decision = processSet(this.index, set);
+      stats.processed++;
+      if (decision.action === 'abort') {
+        this.sets.delete(set.id);
+        stats.aborted++;
+        this.options.logger.info({ recipeSet: set.id, reason: decision.reason }, 'aborting recipe set');
+        await abortSet(
+          this.options.db,
+          set.id,
+          decision.reason,
+          this.options.events ?? noSchedulerEvents,
+          now,
+        );
+      } else if (decision.action === 'bump') {
+        const reason = `R:${decision.recipeId} matches exactly one system`;
+        if (await bumpPriority(this.options.db, set.id, set.priority, decision.to, reason, now))
+          set.priority = decision.to;
+        set.processed = true;
+      } else {
+        fine.push(set.id);
+        set.processed = true;
+      }
+    }
+    await markProcessed(this.options.db, fine, now);
+  }
+
+  private toQueuedSet(row: QueuedSetRow): QueuedSet {
+    const guestsOf = new Map<number, { id: number; distroTreeId: number | null }[]>();
+    for (const recipe of row.recipes) {
+      if (recipe.kind !== 'guest' || recipe.hostRecipeId === null) continue;
+      guestsOf.set(recipe.hostRecipeId, [...(guestsOf.get(recipe.hostRecipeId) ?? []), recipe]);
+    }
+    const recipes: QueuedRecipe[] = [];
+    for (const recipe of row.recipes) {
+      if (recipe.kind !== 'machine') continue;
+      const guests = guestsOf.get(recipe.id) ?? [];
+      const treeIds = [recipe.distroTreeId, ...guests.map((g) => g.distroTreeId)].filter(
+        (id): id is number => id !== null,
+      );
+      const filter = this.recipeFilter(recipe.hostRequiresXml, recipe.distroTreeId);
+      recipes.push({
+        id: recipe.id,
+        filter,
+        predicate: compileHostFilter(filter),
+        force: recipe.hostRequiresForce !== null,
+        autopick: recipe.autopickRandom,
+        treeIds,
+        guestIds: guests.map((g) => g.id),
+        bits: this.index.matching(filter.root),
+      });
+    }
+    return {
+      id: row.id,
+      jobId: row.jobId,
+      ownerId: row.ownerId,
+      priority: row.priority,
+      processed: row.processed,
+      recipes,
+    };
+  }
+
+  /**
+   * The recipe's filter as the scheduler applies it: the user's `<hostRequires>` (parsed
+   * once per distinct text), Beaker's implicit system type, and compatibility with the
+   * recipe's distro tree (arch, no exclusion of its OS). A stored filter that no longer
+   * parses matches nothing (processing then aborts the set with the reason).
+   */
+  private recipeFilter(xml: string, treeId: number | null): HostFilter {
+    let parsed = this.filters.get(xml);
+    if (parsed === undefined) {
+      const result = parseHostRequires(xml);
+      parsed = result.ok ? withImplicitSystemType(result.filter, 'machine') : null;
+      this.filters.set(xml, parsed);
+    }
+    if (!parsed) return NEVER;
+    const tree = treeId === null ? undefined : this.index.tree(treeId);
+    if (!tree || parsed.force !== undefined) return parsed;
+    const compatible: HostNode = {
+      kind: 'compatible',
+      arch: tree.arch,
+      osMajor: tree.osMajor,
+      ...(tree.osMinor ? { osMinor: tree.osMinor } : {}),
+    };
+    return { ...parsed, root: { kind: 'and', children: [parsed.root, compatible] } };
+  }
+}
+
+const NEVER: HostFilter = Object.freeze({
+  root: Object.freeze({ kind: 'never', why: 'the stored <hostRequires> no longer parses' }) as HostNode,
+  namesSystemType: true,
+});

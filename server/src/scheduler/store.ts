@@ -1,0 +1,211 @@
+/**
+ * What the scheduler reads from PostgreSQL (the source of truth) and the few writes that are
+ * not assignments: processing marks, priority bumps and aborts of sets nothing can run.
+ */
+import type { Priority } from '../../../common/src/domain/status.js';
+import type { Db } from '../db/prisma.js';
+import { stop } from '../modules/jobs/job-lifecycle.js';
+import { loadSystemRecords } from '../modules/lab/system-facts.js';
+import type { SchedulerEvents } from '../events/scheduler-events.js';
+import type { IndexedSystem, InventoryContext } from './system-index.js';
+
+export interface QueuedSetRow {
+  id: number;
+  jobId: number;
+  ownerId: number;
+  priority: Priority;
+  processed: boolean;
+  recipes: {
+    id: number;
+    kind: 'machine' | 'guest';
+    hostRecipeId: number | null;
+    hostRequiresXml: string;
+    hostRequiresForce: string | null;
+    autopickRandom: boolean;
+    distroTreeId: number | null;
+  }[];
+}
+
+/** The columns the sweep compares to notice a change an event did not announce. */
+export interface SystemVersion {
+  id: number;
+  userId: number | null;
+  modifiedAt: number;
+}
+
+export async function loadSystems(db: Db, ids?: readonly number[]): Promise<IndexedSystem[]> {
+  const records = await loadSystemRecords(db, ids ? { id: { in: [...ids] } } : {});
+  const versions = await db.system.findMany({
+    where: ids ? { id: { in: [...ids] } } : {},
+    select: { id: true, dateModified: true },
+  });
+  const modified = new Map(versions.map((v) => [v.id, v.dateModified.getTime()]));
+  return records.map((record) => ({ ...record, modifiedAt: modified.get(record.id) ?? 0 }));
+}
+
+export async function loadSystemVersions(db: Db): Promise<SystemVersion[]> {
+  const rows = await db.system.findMany({ select: { id: true, userId: true, dateModified: true } });
+  return rows.map((r) => ({ id: r.id, userId: r.userId, modifiedAt: r.dateModified.getTime() }));
+}
+
+export async function loadInventoryContext(
+  db: Db,
+  now: Date,
+  labOfflineAfterMs: number,
+): Promise<InventoryContext> {
+  const onlineSince = new Date(now.getTime() - labOfflineAfterMs);
+  const [labs, trees, rules, groups] = await Promise.all([
+    db.labController.findMany({
+      select: { id: true, fqdn: true, disabled: true, removedAt: true, lastSeenAt: true },
+    }),
+    db.distroTree.findMany({
+      select: {
+        id: true,
+        arch: { select: { name: true } },
+        distro: { select: { osVersion: { select: { osMinor: true, osMajor: { select: { name: true } } } } } },
+        labUrls: { select: { labControllerId: true } },
+      },
+    }),
+    db.accessPolicyRule.findMany({
+      where: { permission: 'reserve' },
+      select: { policyId: true, userId: true, groupId: true },
+    }),
+    db.group.findMany({
+      select: { id: true, membershipType: true, members: { select: { userId: true, excluded: true } } },
+    }),
+  ]);
+  return {
+    labs: labs.map((lab) => ({
+      id: lab.id,
+      fqdn: lab.fqdn,
+      exists: lab.removedAt === null,
+      // Never polled yet counts as online: the lab controller daemon marks its first poll.
+      usable:
+        lab.removedAt === null && !lab.disabled && (lab.lastSeenAt === null || lab.lastSeenAt > onlineSince),
+    })),
+    trees: trees.map((tree) => ({
+      id: tree.id,
+      arch: tree.arch.name,
+      osMajor: tree.distro.osVersion.osMajor.name,
+      osMinor: tree.distro.osVersion.osMinor,
+      labIds: new Set(tree.labUrls.map((u) => u.labControllerId)),
+    })),
+    reserveRules: rules,
+    groups: groups.map((g) => ({
+      id: g.id,
+      inverted: g.membershipType === 'inverted',
+      userIds: new Set(
+        g.members
+          .filter((m) => (g.membershipType === 'inverted' ? m.excluded : !m.excluded))
+          .map((m) => m.userId),
+      ),
+    })),
+  };
+}
+
+/** Queued recipe sets (all of them, or the given ones that are still queued). */
+export async function loadQueuedSets(db: Db, setIds?: readonly number[]): Promise<QueuedSetRow[]> {
+  const sets = await db.recipeSet.findMany({
+    where: { status: 'Queued', ...(setIds ? { id: { in: [...setIds] } } : {}) },
+    select: {
+      id: true,
+      jobId: true,
+      priority: true,
+      processedAt: true,
+      job: { select: { ownerId: true } },
+      recipes: {
+        orderBy: { id: 'asc' },
+        select: {
+          id: true,
+          kind: true,
+          hostRecipeId: true,
+          hostRequiresXml: true,
+          hostRequiresForce: true,
+          autopickRandom: true,
+          distroTreeId: true,
+        },
+      },
+    },
+  });
+  return sets.map((set) => ({
+    id: set.id,
+    jobId: set.jobId,
+    ownerId: set.job.ownerId,
+    priority: set.priority,
+    processed: set.processedAt !== null,
+    recipes: set.recipes,
+  }));
+}
+
+export async function setIdsOfRecipes(db: Db, recipeIds: readonly number[]): Promise<number[]> {
+  const rows = await db.recipe.findMany({
+    where: { id: { in: [...recipeIds] } },
+    select: { recipeSetId: true },
+    distinct: ['recipeSetId'],
+  });
+  return rows.map((r) => r.recipeSetId);
+}
+
+/** Queued set ids with their priority, for the sweep's comparison. */
+export async function loadQueuedSetVersions(db: Db): Promise<Map<number, Priority>> {
+  const rows = await db.recipeSet.findMany({
+    where: { status: 'Queued' },
+    select: { id: true, priority: true },
+  });
+  return new Map(rows.map((r) => [r.id, r.priority]));
+}
+
+/** Marks sets processed; only the first scheduler to get there does it (several may run). */
+export async function markProcessed(db: Db, setIds: readonly number[], now: Date): Promise<void> {
+  if (setIds.length === 0) return;
+  await db.recipeSet.updateMany({
+    where: { id: { in: [...setIds] }, processedAt: null },
+    data: { processedAt: now },
+  });
+}
+
+/**
+ * Bumps a set's priority one level, once (the processing mark is the guard), with an
+ * activity row as Beaker records it (service Scheduler). Returns whether this call did it.
+ */
+export async function bumpPriority(
+  db: Db,
+  setId: number,
+  from: Priority,
+  to: Priority,
+  reason: string,
+  now: Date,
+): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.recipeSet.updateMany({
+      where: { id: setId, processedAt: null, priority: from },
+      data: { priority: to, processedAt: now },
+    });
+    if (count === 0) return false;
+    await tx.activity.create({
+      data: {
+        objectType: 'recipe_set',
+        objectId: setId,
+        service: 'Scheduler',
+        action: 'Changed',
+        fieldName: 'Priority',
+        oldValue: from,
+        newValue: `${to} (${reason})`,
+        createdAt: now,
+      },
+    });
+    return true;
+  });
+}
+
+/** Aborts a set nothing could ever run, with the reason as the tasks' Warn result (Beaker's abort_dead_recipes). */
+export async function abortSet(
+  db: Db,
+  setId: number,
+  reason: string,
+  events: SchedulerEvents,
+  now: Date,
+): Promise<void> {
+  await stop(db, { recipeSetId: setId }, 'abort', reason, { now, events });
+  await markProcessed(db, [setId], now);
+}
