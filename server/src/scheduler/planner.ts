@@ -268,6 +268,13 @@ export function matchAll(lists: readonly (readonly number[])[]): number[] | unde
   const owner = new Map<number, number>(); // slot → list index
   const chosen: number[] = new Array<number>(lists.length).fill(-1);
   const tryAssign = (i: number, seen: Set<number>): boolean => {
+    // A free slot first: earlier lists keep their preferred systems when nothing forces a move.
+    for (const slot of lists[i] as readonly number[]) {
+      if (seen.has(slot) || owner.has(slot)) continue;
+      owner.set(slot, i);
+      chosen[i] = slot;
+      return true;
+    }
     for (const slot of lists[i] as readonly number[]) {
       if (seen.has(slot)) continue;
       seen.add(slot);

@@ -11,6 +11,7 @@ import type {
   SystemFacts,
 } from '../../../common/src/host-filter/index.js';
 import { explainHost, matchesHost, parseHostRequires } from '../../../common/src/host-filter/index.js';
+import { SystemIndex } from '../../../server/src/scheduler/system-index.js';
 
 /** Key.numeric, shared by every system as the scheduler's index does. */
 export const NUMERIC_KEYS: ReadonlySet<string> = new Set(['HVM', 'NR_DISKS', 'CPUFAMILY']);
@@ -374,15 +375,34 @@ export function parseOk(xml: string): HostFilter {
   return parsed.filter;
 }
 
+/** The scheduler's bitset index over the same inventory: it must agree with matchesHost. */
+const INDEX = new SystemIndex();
+INDEX.upsert(
+  INVENTORY.map((facts, i) => ({
+    id: i + 1,
+    ownerId: 1,
+    userId: null,
+    loanedToId: null,
+    labControllerId: null,
+    activeAccessPolicyId: null,
+    modifiedAt: 0,
+    facts,
+  })),
+);
+
 /** Short names of the systems a filter matches, in inventory order. */
 export function matchingFilter(filter: HostFilter): string[] {
   const names: string[] = [];
-  for (const facts of INVENTORY) {
+  const indexed = INDEX.matching(filter.root);
+  for (const [i, facts] of INVENTORY.entries()) {
     const matches = matchesHost(filter, facts);
-    // explainHost must agree with matchesHost on every system.
+    // explainHost and the scheduler's index must agree with matchesHost on every system.
     const reason = explainHost(filter, facts);
     if (matches !== (reason === undefined)) {
       throw new Error(`${facts.fqdn}: matches=${matches} but explainHost says ${String(reason)}`);
+    }
+    if (matches !== indexed.has(INDEX.slotOfSystem(i + 1) as number)) {
+      throw new Error(`${facts.fqdn}: matches=${matches} but the scheduler's index disagrees`);
     }
     if (matches) names.push(short(facts));
   }
