@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: installs what is missing, starts PostgreSQL and Redis, creates the `erlen`
 # database, an admin account and a demo lab, writes .erlen/quickstart.env for the CLI, and
-# runs the server in the foreground (Ctrl-C stops it).
+# runs the scheduler and the server in the foreground (Ctrl-C stops both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,4 +39,8 @@ cat <<MSG
       npx erlen job-list --mine
 
 MSG
-exec node dist/server/src/main.js
+# The scheduler runs beside the server; both stop with Ctrl-C (or when the server exits).
+node dist/server/src/scheduler-main.js &
+scheduler_pid=$!
+trap 'kill "$scheduler_pid" 2>/dev/null || true' EXIT
+node dist/server/src/main.js

@@ -11,6 +11,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { jobRoutes } from './modules/jobs/jobs.routes.js';
 import { labRoutes } from './modules/lab/lab.routes.js';
+import { schedulingRoutes } from './modules/scheduling/scheduling.routes.js';
 import { SecretBox } from './security/secret-box.js';
 
 export interface AppDeps {
@@ -66,6 +67,7 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
 
   await app.register(accountRoutes, { db, sessionHours: config.sessionHours });
   await app.register(jobRoutes, { db, events, publicUrl: config.publicUrl });
-  await app.register(labRoutes, { db, secrets: new SecretBox(config.secretKey) });
+  await app.register(labRoutes, { db, events, secrets: new SecretBox(config.secretKey) });
+  await app.register(schedulingRoutes, { db, labOfflineAfterMs: config.labOfflineAfterSeconds * 1000 });
   return app;
 }

@@ -10,8 +10,7 @@
  * locks), the losers of a race see a conflict, re-read what they planned with and go on.
  */
 import type { Logger } from 'pino';
-import { parseHostRequires, withImplicitSystemType } from '../../../common/src/host-filter/index.js';
-import { compileHostFilter, type HostFilter, type HostNode } from '../../../common/src/host-filter/index.js';
+import { compileHostFilter } from '../../../common/src/host-filter/index.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
 import { commitPlacements } from './commit.js';
@@ -36,6 +35,7 @@ import {
   setIdsOfRecipes,
   type QueuedSetRow,
 } from './store.js';
+import { FilterCache, recipeFilter } from './recipe-filter.js';
 import { SystemIndex } from './system-index.js';
 
 export interface SchedulerOptions {
@@ -80,7 +80,7 @@ const emptyPending = (): Pending => ({
 export class Scheduler {
   readonly index = new SystemIndex();
   private readonly sets = new Map<number, QueuedSet>();
-  private readonly filters = new Map<string, HostFilter | null>();
+  private readonly filters = new FilterCache();
   private pending = emptyPending();
   private running: Promise<void> | undefined;
   private again = false;
@@ -321,7 +321,8 @@ export class Scheduler {
       const treeIds = [recipe.distroTreeId, ...guests.map((g) => g.distroTreeId)].filter(
         (id): id is number => id !== null,
       );
-      const filter = this.recipeFilter(recipe.hostRequiresXml, recipe.distroTreeId);
+      const tree = recipe.distroTreeId === null ? undefined : this.index.tree(recipe.distroTreeId);
+      const filter = recipeFilter(this.filters.machineFilter(recipe.hostRequiresXml), tree);
       recipes.push({
         id: recipe.id,
         filter,
@@ -342,34 +343,4 @@ export class Scheduler {
       recipes,
     };
   }
-
-  /**
-   * The recipe's filter as the scheduler applies it: the user's `<hostRequires>` (parsed
-   * once per distinct text), Beaker's implicit system type, and compatibility with the
-   * recipe's distro tree (arch, no exclusion of its OS). A stored filter that no longer
-   * parses matches nothing (processing then aborts the set with the reason).
-   */
-  private recipeFilter(xml: string, treeId: number | null): HostFilter {
-    let parsed = this.filters.get(xml);
-    if (parsed === undefined) {
-      const result = parseHostRequires(xml);
-      parsed = result.ok ? withImplicitSystemType(result.filter, 'machine') : null;
-      this.filters.set(xml, parsed);
-    }
-    if (!parsed) return NEVER;
-    const tree = treeId === null ? undefined : this.index.tree(treeId);
-    if (!tree || parsed.force !== undefined) return parsed;
-    const compatible: HostNode = {
-      kind: 'compatible',
-      arch: tree.arch,
-      osMajor: tree.osMajor,
-      ...(tree.osMinor ? { osMinor: tree.osMinor } : {}),
-    };
-    return { ...parsed, root: { kind: 'and', children: [parsed.root, compatible] } };
-  }
 }
-
-const NEVER: HostFilter = Object.freeze({
-  root: Object.freeze({ kind: 'never', why: 'the stored <hostRequires> no longer parses' }) as HostNode,
-  namesSystemType: true,
-});

@@ -13,7 +13,7 @@ import {
   submit,
   testScheduler,
 } from '../../support/scheduler-lab.js';
-import { startTestServer, type TestServer } from '../../support/server.js';
+import { bearer, startTestServer, type TestServer } from '../../support/server.js';
 
 let server: TestServer;
 let alice: string;
@@ -348,5 +348,80 @@ describe('events', () => {
     expect(await recipeStatus(jobId)).toEqual(['Queued']);
     await scheduler.sweep();
     expect(await recipeStatus(jobId)).toEqual(['Waiting']);
+  });
+});
+
+describe('explain', () => {
+  const explain = async (recipeId: number, token = alice) => {
+    const response = await server.app.inject({
+      method: 'GET',
+      url: `/recipes/${recipeId}/explain`,
+      headers: bearer(token),
+    });
+    return { status: response.statusCode, body: response.json() };
+  };
+
+  it('says how many systems match and, by group, why none can take the recipe now', async () => {
+    await addSystem(server, 'small.example.com', { memory: 2048 });
+    await addSystem(server, 'busy.example.com');
+    await addSystem(server, 'broken.example.com', { status: 'Broken' });
+    await addSystem(server, 'private.example.com', {
+      accessPolicy: [{ everybody: true, permission: 'view' }],
+    });
+    await server.db.system.update({ where: { fqdn: 'busy.example.com' }, data: { userId: aliceId } });
+    const jobId = await submit(
+      server,
+      alice,
+      jobXml([
+        [{ hostRequires: '<hostRequires><system><memory op="&gt;=" value="4096"/></system></hostRequires>' }],
+      ]),
+    );
+    const scheduler = testScheduler(server);
+    await scheduler.start();
+    const recipe = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId } } });
+    const { status, body } = await explain(recipe.id);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: 'Queued', systems: 4, matching: 3, available: 0, system: null });
+    expect(body.waiting).toEqual([
+      {
+        reason: 'noPermission',
+        description: 'job owner may not reserve it',
+        count: 1,
+        examples: ['private.example.com'],
+      },
+      { reason: 'notAutomated', description: 'Broken or Manual', count: 1, examples: ['broken.example.com'] },
+      { reason: 'busy', description: 'busy (reserved)', count: 1, examples: ['busy.example.com'] },
+    ]);
+    expect(body.rejectedBy).toEqual([{ predicate: 'memory >= 4096', count: 1 }]);
+    expect(body.summary).toMatch(
+      /3 system\(s\) satisfy its filter, none can take it now: 1 job owner may not reserve it/,
+    );
+
+    await server.db.system.update({ where: { fqdn: 'busy.example.com' }, data: { userId: null } });
+    expect((await explain(recipe.id)).body).toMatchObject({ available: 1 });
+    await scheduler.sweep();
+    expect((await explain(recipe.id)).body.summary).toBe(`R:${recipe.id} is Waiting on busy.example.com`);
+  });
+
+  it('hides the names of systems the caller may not see', async () => {
+    await addSystem(server, 'hidden.example.com', { accessPolicy: [] });
+    const jobId = await submit(
+      server,
+      alice,
+      jobXml([[{ hostRequires: '<hostRequires force="hidden.example.com"/>' }]]),
+    );
+    const recipe = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId } } });
+    const { body } = await explain(recipe.id);
+    expect(body.waiting).toEqual([
+      expect.objectContaining({ reason: 'noPermission', count: 1, examples: [] }),
+    ]);
+  });
+
+  it('answers 404 for an unknown recipe and 400 for a guest recipe', async () => {
+    expect((await explain(999999)).status).toBe(404);
+    await addSystem(server, 'host.example.com');
+    const jobId = await submit(server, alice, jobXml([[{ guest: true }]]));
+    const guest = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId }, kind: 'guest' } });
+    expect((await explain(guest.id)).status).toBe(400);
   });
 });

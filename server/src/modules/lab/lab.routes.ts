@@ -4,6 +4,7 @@ import { ErlenError } from '../../../../common/src/errors.js';
 import type { Db, Prisma } from '../../db/prisma.js';
 import { requireActor, requireAdmin } from '../../http/auth-plugin.js';
 import { ErrorBody } from '../../http/schemas.js';
+import type { SchedulerEvents } from '../../events/scheduler-events.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import {
   createLabController,
@@ -38,10 +39,11 @@ const summary = (s: SystemRow) => ({
   loanedTo: s.loanedTo?.username,
 });
 
-export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }> = async (
-  app,
-  { db, secrets },
-) => {
+export const labRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  events: SchedulerEvents;
+  secrets: SecretBox;
+}> = async (app, { db, events, secrets }) => {
   app.post(
     '/labcontrollers',
     {
@@ -58,7 +60,9 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
     },
     async (request, reply) => {
       requireAdmin(request.actor);
-      return reply.status(201).send(await createLabController(db, request.body.fqdn));
+      const created = await createLabController(db, request.body.fqdn);
+      await events.inventoryChanged();
+      return reply.status(201).send(created);
     },
   );
 
@@ -106,6 +110,7 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
     async (request, reply) => {
       const actor = requireAdmin(request.actor);
       const system = await createSystem(db, actor, request.body as SystemInput, secrets);
+      await events.systemsChanged([system.id]);
       return reply
         .status(201)
         .send(
@@ -277,7 +282,10 @@ export const labRoutes: FastifyPluginAsyncTypebox<{ db: Db; secrets: SecretBox }
       const actor = requireActor(request.actor);
       if (!actor.admin && actor.kind !== 'labcontroller')
         throw new ErlenError('FORBIDDEN', 'only admins and lab controllers may import distro trees');
-      return reply.status(201).send(await importDistroTree(db, actor, request.body as DistroTreeInput));
+      const tree = await importDistroTree(db, actor, request.body as DistroTreeInput);
+      // A tree in a new lab can make queued recipes placeable there.
+      await events.inventoryChanged();
+      return reply.status(201).send(tree);
     },
   );
 
