@@ -3,10 +3,12 @@ import type {
   DistroTreeInput,
   DryRunResult,
   JobDetail,
+  JobPriorityChange,
   JobSummary,
   LabControllerCreated,
   LabControllerSummary,
   Page,
+  RecipeSetPriority,
   SubmitResult,
   SystemInput,
   SystemSummary,
@@ -73,6 +75,14 @@ export class ApiClient {
 
   cancelRecipeSet(id: number, message?: string): Promise<JobSummary> {
     return this.json('POST', `/recipesets/${id}/cancel`, jsonBody({ message }));
+  }
+
+  setRecipeSetPriority(id: number, priority: string): Promise<RecipeSetPriority> {
+    return this.json('PATCH', `/recipesets/${id}`, jsonBody({ priority }));
+  }
+
+  setJobPriority(id: number, priority: string): Promise<JobPriorityChange> {
+    return this.json('PATCH', `/jobs/${id}`, jsonBody({ priority }));
   }
 
   cloneJobXml(id: number): Promise<string> {

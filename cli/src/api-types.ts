@@ -2,7 +2,7 @@
  * Shapes of the HTTP API as docs/api.md describes them. Hand-written until a client is
  * generated from the server's OpenAPI document; only the fields the CLI reads are required.
  */
-import type { Result, Status, TaskCounters } from '../../common/src/domain/status.js';
+import type { Priority, Result, Status, TaskCounters } from '../../common/src/domain/status.js';
 
 /** Error body of every non-2xx response. */
 export interface ApiErrorBody {
@@ -89,6 +89,22 @@ export interface JobDetail extends JobSummary {
     waived: boolean;
     recipes: RecipeDetail[];
   }[];
+}
+
+/** Reply of `PATCH /recipesets/:id`, and one item of `PATCH /jobs/:id`'s reply. */
+export interface RecipeSetPriority {
+  id: string;
+  job: string;
+  priority: Priority;
+  previousPriority: Priority;
+  status: Status;
+  /** False when the set already had the priority, or (job-wide) is past Queued. */
+  changed: boolean;
+}
+
+export interface JobPriorityChange {
+  id: string;
+  recipeSets: RecipeSetPriority[];
 }
 
 export interface LabControllerCreated {

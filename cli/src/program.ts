@@ -3,6 +3,7 @@ import { registerDistroTreesImport } from './commands/distro-trees-import.js';
 import { registerJobCancel } from './commands/job-cancel.js';
 import { registerJobClone } from './commands/job-clone.js';
 import { registerJobList } from './commands/job-list.js';
+import { registerJobModify } from './commands/job-modify.js';
 import { registerJobResults } from './commands/job-results.js';
 import { registerJobSubmit } from './commands/job-submit.js';
 import { registerJobValidate } from './commands/job-validate.js';
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CommandContext, version = '0.0.0'): Command {
   registerJobResults(program, ctx);
   registerJobCancel(program, ctx);
   registerJobClone(program, ctx);
+  registerJobModify(program, ctx);
   registerJobWatch(program, ctx);
   registerLabController(program, ctx);
   registerSystemCreate(program, ctx);

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ErlenError } from '../../../../common/src/errors.js';
 import { STATUSES, isStatus, type Status } from '../../../../common/src/domain/status.js';
@@ -11,6 +12,7 @@ import { ErrorBody, IdParam } from '../../http/schemas.js';
 import type { Actor } from '../../security/actor.js';
 import { cloneInput, jobView } from './job-export.js';
 import { stop } from './job-lifecycle.js';
+import { changePriority, type PriorityChange, type PriorityTarget } from './job-modify.js';
 import {
   canAdministerJob,
   canStopJob,
@@ -51,6 +53,27 @@ const Issue = Type.Object({
   column: Type.Optional(Type.Integer()),
   message: Type.String(),
 });
+const RecipeSetPriority = Type.Object({
+  id: Type.String(),
+  job: Type.String(),
+  priority: Type.String(),
+  previousPriority: Type.String(),
+  status: Type.String(),
+  changed: Type.Boolean(),
+});
+const PriorityBody = Type.Object(
+  {
+    priority: Type.String({
+      description: 'Low, Medium, Normal, High or Urgent (exact spelling)',
+      examples: ['Low'],
+    }),
+  },
+  { additionalProperties: false },
+);
+const priorityReplies = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+const PRIORITY_RULES =
+  "The job's owner, submitter, members of its group, admins and holders of change_prio may change it; " +
+  'only admins and change_prio may raise it. Only while the recipe set is New, Processed or Queued (else 409).';
 const xmlReply = { 200: Type.String({ description: 'XML document' }), 404: ErrorBody };
 
 export interface JobRouteOptions {
@@ -161,7 +184,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
     async (request) => {
       const job = await findJobSummary(db, request.params.id);
       assertMayStop(requireActor(request.actor), job);
-      await stop(db, { jobId: job.id }, 'cancel', request.body?.message ?? '');
+      await stop(db, { jobId: job.id }, 'cancel', request.body?.message ?? '', { events });
       return jobSummary(await findJobSummary(db, job.id));
     },
   );
@@ -181,8 +204,47 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
       const set = await findRecipeSet(request.params.id);
       const job = await findJobSummary(db, set.jobId);
       assertMayStop(requireActor(request.actor), job);
-      await stop(db, { recipeSetId: set.id }, 'cancel', request.body?.message ?? '');
+      await stop(db, { recipeSetId: set.id }, 'cancel', request.body?.message ?? '', { events });
       return jobSummary(await findJobSummary(db, job.id));
+    },
+  );
+
+  app.patch(
+    '/recipesets/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: "Change a recipe set's priority",
+        description: PRIORITY_RULES,
+        params: IdParam,
+        body: PriorityBody,
+        response: { 200: RecipeSetPriority, ...priorityReplies },
+      },
+    },
+    async (request) => {
+      const change = await modifyPriority(request, { recipeSetId: request.params.id }, request.body.priority);
+      return change.recipeSets[0]!;
+    },
+  );
+
+  app.patch(
+    '/jobs/:id',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Change the priority of every recipe set of a job that can still change',
+        description: `${PRIORITY_RULES} Recipe sets past Queued are left as they are (changed: false); 409 only when none can change. All or nothing.`,
+        params: IdParam,
+        body: PriorityBody,
+        response: {
+          200: Type.Object({ id: Type.String(), recipeSets: Type.Array(RecipeSetPriority) }),
+          ...priorityReplies,
+        },
+      },
+    },
+    async (request) => {
+      const change = await modifyPriority(request, { jobId: request.params.id }, request.body.priority);
+      return { id: formatTaskspec('J', request.params.id), recipeSets: change.recipeSets };
     },
   );
 
@@ -274,6 +336,28 @@ export const jobRoutes: FastifyPluginAsyncTypebox<JobRouteOptions> = async (
       );
     },
   );
+
+  /** Changes priorities, then wakes the scheduler so it re-reads and re-orders those recipes. */
+  async function modifyPriority(
+    request: FastifyRequest,
+    target: PriorityTarget,
+    priority: string,
+  ): Promise<PriorityChange> {
+    const actor = requireActor(request.actor);
+    const change = await changePriority(db, actor, target, priority);
+    if (change.changedRecipeIds.length > 0) {
+      request.log.info(
+        {
+          recipeSets: change.recipeSets.filter((s) => s.changed).map((s) => s.id),
+          priority,
+          by: actor.username,
+        },
+        'recipe set priority changed',
+      );
+      await events.recipesQueued(change.changedRecipeIds);
+    }
+    return change;
+  }
 
   async function findRecipeSet(id: number) {
     const set = await db.recipeSet.findUnique({ where: { id } });
