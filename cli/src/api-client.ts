@@ -8,6 +8,7 @@ import type {
   LabControllerCreated,
   LabControllerSummary,
   Page,
+  RecipeExplanation,
   RecipeSetPriority,
   SubmitResult,
   SystemInput,
@@ -83,6 +84,10 @@ export class ApiClient {
 
   setJobPriority(id: number, priority: string): Promise<JobPriorityChange> {
     return this.json('PATCH', `/jobs/${id}`, jsonBody({ priority }));
+  }
+
+  explainRecipe(id: number): Promise<RecipeExplanation> {
+    return this.json('GET', `/recipes/${id}/explain`);
   }
 
   cloneJobXml(id: number): Promise<string> {

@@ -107,6 +107,19 @@ export interface JobPriorityChange {
   recipeSets: RecipeSetPriority[];
 }
 
+/** Reply of `GET /recipes/:id/explain`. */
+export interface RecipeExplanation {
+  recipe: string;
+  status: Status;
+  system: string | null;
+  systems: number;
+  matching: number;
+  available: number;
+  waiting: { reason: string; description: string; count: number; examples: string[] }[];
+  rejectedBy: { predicate: string; count: number }[];
+  summary: string;
+}
+
 export interface LabControllerCreated {
   fqdn: string;
   username: string;

@@ -3,6 +3,7 @@ import { registerDistroTreesImport } from './commands/distro-trees-import.js';
 import { registerJobCancel } from './commands/job-cancel.js';
 import { registerJobClone } from './commands/job-clone.js';
 import { registerJobList } from './commands/job-list.js';
+import { registerJobExplain } from './commands/job-explain.js';
 import { registerJobModify } from './commands/job-modify.js';
 import { registerJobResults } from './commands/job-results.js';
 import { registerJobSubmit } from './commands/job-submit.js';
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CommandContext, version = '0.0.0'): Command {
   registerJobCancel(program, ctx);
   registerJobClone(program, ctx);
   registerJobModify(program, ctx);
+  registerJobExplain(program, ctx);
   registerJobWatch(program, ctx);
   registerLabController(program, ctx);
   registerSystemCreate(program, ctx);

@@ -189,3 +189,27 @@ describe('scripting a lab', () => {
     expect(run.stderr).toMatch(/administrators/);
   });
 });
+
+describe('erlen job-explain', () => {
+  it('says why each recipe of a job waits, as text and as JSON', async () => {
+    const file = join(scratch, 'waits.xml');
+    writeFileSync(
+      file,
+      `<job><recipeSet><recipe><distroRequires><distro_name op="=" value="RHEL-6.3"/></distroRequires>
+        <hostRequires><system><memory op="&gt;=" value="999999"/></system></hostRequires><task name="/t"/></recipe></recipeSet></job>`,
+    );
+    const id = (await erlen(['job-submit', file])).stdout.trim();
+    const text = await erlen(['job-explain', id]);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toMatch(/^R:\d+: none of \d+ systems satisfies its filter/);
+    const json = await erlen(['job-explain', id, '--format', 'json']);
+    const [explanation] = JSON.parse(json.stdout);
+    expect(explanation).toMatchObject({ status: 'Queued', matching: 0, available: 0 });
+  });
+
+  it('refuses a taskspec it cannot explain before asking the server', async () => {
+    const run = await erlen(['job-explain', 'T:1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/T:1/);
+  });
+});

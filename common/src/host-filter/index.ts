@@ -55,7 +55,15 @@
  *   directly in a `<system>` (Beaker's test, even when that element's value is empty).
  */
 export type * from './types.js';
-export { parseHostRequires, MATCH_ALL, type HostRequiresParse } from './parse.js';
+export {
+  parseHostRequires,
+  filterFromElement,
+  storedHostFilter,
+  hostFilterFromStore,
+  HOST_FILTER_FORMAT,
+  MATCH_ALL,
+  type HostRequiresParse,
+} from './parse.js';
 export { compileHostFilter, matchesHost, type HostPredicate } from './evaluate.js';
 export { explainHost, explainHostDetail, describeNode, type HostMismatch } from './explain.js';
 export { withImplicitSystemType, type RecipeKind } from './system-type.js';

@@ -8,7 +8,7 @@ import { assertNotHostile, DEFAULT_MAX_BYTES, type XmlLimits } from '../job-xml/
 import { checkHostRequires } from '../job-xml/hostreq-rules.js';
 import type { XmlIssue } from '../job-xml/types.js';
 import { attr, checkWellFormed, elements, parseTree, type XElement } from '../job-xml/xml-tree.js';
-import { buildRoot } from './build.js';
+import { buildRoot, type BuildReport } from './build.js';
 import type { HostFilter } from './types.js';
 
 export type HostRequiresParse =
@@ -54,17 +54,43 @@ export function parseHostRequires(xml: string, limits: XmlLimits = {}): HostRequ
   checkHostRequires(root, report, { unknownElements: 'warn' });
   if (errors.length > 0) return { ok: false, errors };
 
+  const filter = filterFromElement(root, report);
+  return { ok: true, filter, ...(filter.force ? { force: filter.force } : {}), warnings };
+}
+
+/**
+ * The filter of a `<hostRequires>` element that has passed checkHostRequires: job
+ * submission builds it from the tree it already parsed, so a recipe is parsed once.
+ */
+export function filterFromElement(root: XElement, report: BuildReport = { warn: () => {} }): HostFilter {
   const force = attr(root, 'force')?.trim();
   if (force) {
-    const filter: HostFilter = {
+    return deepFreeze({
       root: { kind: 'text', field: 'fqdn', op: '==', value: force },
       force,
       namesSystemType: false,
-    };
-    return { ok: true, filter: deepFreeze(filter), force, warnings };
+    });
   }
-  const filter: HostFilter = { root: buildRoot(root, report), namesSystemType: namesSystemType(root) };
-  return { ok: true, filter: deepFreeze(filter), warnings };
+  return deepFreeze({ root: buildRoot(root, report), namesSystemType: namesSystemType(root) });
+}
+
+/**
+ * Stored form of a parsed filter (recipe.host_filter): the scheduler loads thousands of
+ * recipes at start and should not parse XML for each. The format number lets a later
+ * change of HostNode fall back to parsing the stored XML.
+ */
+export const HOST_FILTER_FORMAT = 1;
+
+export function storedHostFilter(filter: HostFilter): { format: number; filter: HostFilter } {
+  return { format: HOST_FILTER_FORMAT, filter };
+}
+
+export function hostFilterFromStore(value: unknown): HostFilter | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stored = value as { format?: unknown; filter?: unknown };
+  return stored.format === HOST_FILTER_FORMAT && typeof stored.filter === 'object' && stored.filter !== null
+    ? deepFreeze(stored.filter as HostFilter)
+    : undefined;
 }
 
 /** Compiled predicates are cached per node, so parsed filters must not change afterwards. */

@@ -25,6 +25,7 @@ import {
   type XDocument,
   type XElement,
 } from './xml-tree.js';
+import { filterFromElement, MATCH_ALL } from '../host-filter/parse.js';
 
 export function buildJobSpec(doc: XDocument): JobSpec {
   const job = doc.root;
@@ -113,6 +114,7 @@ function buildRecipe(text: string, el: XElement): RecipeSpec {
     distro: distro ? buildExplicitDistro(distro) : undefined,
     hostRequiresXml: hostRequires ? text.slice(hostRequires.start, hostRequires.end) : '',
     hostRequiresForce: nonEmpty(hostRequires && attr(hostRequires, 'force')),
+    hostFilter: hostRequires ? filterFromElement(hostRequires) : MATCH_ALL,
     reservesys: reservesys
       ? {
           duration: Number.parseInt(attr(reservesys, 'duration') ?? '86400', 10),

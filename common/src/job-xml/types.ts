@@ -1,3 +1,4 @@
+import type { HostFilter } from '../host-filter/types.js';
 import type { Priority, Result, Status } from '../domain/status.js';
 
 /** A problem found in submitted job XML; `line` is 1-based and present whenever it is known. */
@@ -56,6 +57,8 @@ export interface RecipeSpec {
   hostRequiresXml: string;
   /** `<hostRequires force="fqdn">`. */
   hostRequiresForce?: string;
+  /** `<hostRequires>` parsed into the filter engine's form (no element: matches everything). */
+  hostFilter: HostFilter;
   reservesys?: { duration: number; when: ReservesysWhen };
   packages: string[];
   repos: { name: string; url: string }[];

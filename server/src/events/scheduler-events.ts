@@ -8,8 +8,13 @@ import type { FastifyBaseLogger } from 'fastify';
 export interface SchedulerEvents {
   /** Recipes were submitted, or their sets changed (priority): (re)read and place them. */
   recipesQueued(recipeIds: number[]): Promise<void>;
-  /** Systems were released or edited (status, loan, pools, policy, lab): re-read them. */
+  /** Systems were edited (status, loan, pools, policy, lab): re-read them. */
   systemsChanged(systemIds: number[]): Promise<void>;
+  /**
+   * Finished recipe sets released these systems (committed). The scheduler takes them as
+   * free without a read: a stale event only costs a commit conflict, which re-reads.
+   */
+  systemsReleased(systemIds: number[]): Promise<void>;
   /** Labs, distro trees, groups or policies changed: re-read those tables. */
   inventoryChanged(): Promise<void>;
   close(): Promise<void>;
@@ -18,6 +23,7 @@ export interface SchedulerEvents {
 export type SchedulerEvent =
   | { type: 'recipes-queued'; recipeIds: number[] }
   | { type: 'systems-changed'; systemIds: number[] }
+  | { type: 'systems-released'; systemIds: number[] }
   | { type: 'inventory-changed' };
 
 export const SCHEDULER_QUEUE = 'scheduler-events';
@@ -60,6 +66,7 @@ export function bullmqSchedulerEvents(
   return {
     recipesQueued: (recipeIds) => publish({ type: 'recipes-queued', recipeIds }),
     systemsChanged: (systemIds) => publish({ type: 'systems-changed', systemIds }),
+    systemsReleased: (systemIds) => publish({ type: 'systems-released', systemIds }),
     inventoryChanged: () => publish({ type: 'inventory-changed' }),
     close: () => queue.close(),
   };
@@ -96,6 +103,7 @@ export function consumeSchedulerEvents(
 export const noSchedulerEvents: SchedulerEvents = {
   recipesQueued: async () => {},
   systemsChanged: async () => {},
+  systemsReleased: async () => {},
   inventoryChanged: async () => {},
   close: async () => {},
 };

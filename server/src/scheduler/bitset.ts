@@ -123,6 +123,21 @@ export class Bitset {
     }
   }
 
+  /** Indices of the words holding at least one slot. */
+  nonZeroWords(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.words.length; i++) if (this.words[i] !== 0) out.push(i);
+    return out;
+  }
+
+  /** Whether this ∧ other is non-empty, looking only at the given words (other's non-zero ones). */
+  intersectsAt(other: Bitset, words: readonly number[]): boolean {
+    const a = this.words;
+    const b = other.words;
+    for (const i of words) if (((a[i] as number) & (b[i] as number)) !== 0) return true;
+    return false;
+  }
+
   /** Whether this ∧ other is non-empty, without allocating. */
   intersects(other: Bitset): boolean {
     const a = this.words;

@@ -71,7 +71,10 @@ export async function explainRecipe(
   index.upsert(systems);
 
   const tree = recipe.distroTreeId === null ? undefined : index.tree(recipe.distroTreeId);
-  const filter = recipeFilter(new FilterCache().machineFilter(recipe.hostRequiresXml), tree);
+  const filter = recipeFilter(
+    new FilterCache().machineFilter(recipe.hostRequiresXml, recipe.hostFilter),
+    tree,
+  );
   const treeIds = [recipe.distroTreeId, ...recipe.guests.map((g) => g.distroTreeId)].filter(
     (id): id is number => id !== null,
   );

@@ -144,8 +144,12 @@ export function planPass(
   const placements: Placement[] = [];
   const freeNow = index.freeMask(true); // free and not Removed; Automated is checked per recipe
   if (freeNow.isEmpty()) return placements;
+  // After a release only a word or two of the free set is non-zero: testing just those words
+  // rejects most sets without touching their whole bitsets.
+  const freeWords = freeNow.nonZeroWords();
   for (const set of sets) {
     if (!set.processed || set.recipes.length === 0) continue;
+    if (!set.recipes.every((recipe) => recipe.bits.intersectsAt(freeNow, freeWords))) continue;
     const candidates: Bitset[] = [];
     for (const recipe of set.recipes) {
       const c = recipe.bits

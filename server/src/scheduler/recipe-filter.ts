@@ -4,6 +4,7 @@
  * type, and compatibility with the recipe's distro tree (arch, no exclusion of its OS).
  */
 import {
+  hostFilterFromStore,
   parseHostRequires,
   withImplicitSystemType,
   type HostFilter,
@@ -21,7 +22,10 @@ const NEVER: HostFilter = Object.freeze({
 export class FilterCache {
   private readonly parsed = new Map<string, HostFilter | null>();
 
-  machineFilter(xml: string): HostFilter | null {
+  /** The stored filter when its format is current, else the XML parsed (once per text). */
+  machineFilter(xml: string, stored?: unknown): HostFilter | null {
+    const fromStore = stored === undefined || stored === null ? undefined : hostFilterFromStore(stored);
+    if (fromStore) return withImplicitSystemType(fromStore, 'machine');
     let filter = this.parsed.get(xml);
     if (filter === undefined) {
       const result = parseHostRequires(xml);

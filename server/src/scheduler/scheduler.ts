@@ -10,6 +10,7 @@
  * locks), the losers of a race see a conflict, re-read what they planned with and go on.
  */
 import type { Logger } from 'pino';
+import type { Priority } from '../../../common/src/domain/status.js';
 import { compileHostFilter } from '../../../common/src/host-filter/index.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
@@ -63,6 +64,17 @@ export interface PassStats {
   conflicts: number;
 }
 
+/** Where the last pass spent its time, milliseconds. */
+export interface PassTimings {
+  refresh: number;
+  /** Deciding which new sets to abort or bump (in memory). */
+  process: number;
+  plan: number;
+  commit: number;
+  /** Writing the processing decisions (after the commits). */
+  persist: number;
+}
+
 interface Pending {
   systems: Set<number>;
   sets: Set<number>;
@@ -81,6 +93,8 @@ export class Scheduler {
   readonly index = new SystemIndex();
   private readonly sets = new Map<number, QueuedSet>();
   private readonly filters = new FilterCache();
+  /** The queue sorted for planning; dropped when a set is added or changes priority (not on removal). */
+  private ordered: QueuedSet[] | undefined;
   private pending = emptyPending();
   private running: Promise<void> | undefined;
   private again = false;
@@ -91,6 +105,7 @@ export class Scheduler {
   private readonly batchSize: number;
   private readonly random: Random;
   readonly totals: PassStats = { processed: 0, aborted: 0, planned: 0, committed: 0, conflicts: 0 };
+  lastPassTimings: PassTimings = { refresh: 0, process: 0, plan: 0, commit: 0, persist: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.batchSize = options.batchSize ?? 250;
@@ -129,6 +144,8 @@ export class Scheduler {
   notify(event: SchedulerEvent): void {
     if (event.type === 'recipes-queued') for (const id of event.recipeIds) this.pending.recipes.add(id);
     else if (event.type === 'systems-changed') for (const id of event.systemIds) this.pending.systems.add(id);
+    else if (event.type === 'systems-released')
+      for (const id of event.systemIds) this.index.setUser(id, null);
     else this.pending.inventory = true;
     this.kick();
   }
@@ -158,6 +175,7 @@ export class Scheduler {
     this.index.upsert(systems);
     this.sets.clear();
     for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
+    this.ordered = undefined;
     this.loaded = true;
   }
 
@@ -204,10 +222,14 @@ export class Scheduler {
   /** One pass: refresh what is pending, process new sets, plan, commit. */
   async pass(): Promise<PassStats> {
     const stats: PassStats = { processed: 0, aborted: 0, planned: 0, committed: 0, conflicts: 0 };
+    const t0 = performance.now();
     await this.refresh();
-    await this.processNewSets(stats);
-    const ordered = [...this.sets.values()].sort(compareSets);
+    const t1 = performance.now();
+    const persistProcessing = this.processNewSets(stats);
+    const t2 = performance.now();
+    const ordered = this.inOrder();
     const placements = planPass(this.index, ordered, this.random);
+    const t3 = performance.now();
     stats.planned = placements.length;
     for (let i = 0; i < placements.length; i += this.batchSize) {
       const batch = placements.slice(i, i + this.batchSize);
@@ -230,6 +252,15 @@ export class Scheduler {
       stats.conflicts += conflicts.length;
       if (committed.length) this.options.onCommitted?.(committed, at);
     }
+    const t4 = performance.now();
+    await persistProcessing();
+    this.lastPassTimings = {
+      refresh: t1 - t0,
+      process: t2 - t1,
+      plan: t3 - t2,
+      commit: t4 - t3,
+      persist: performance.now() - t4,
+    };
     for (const key of Object.keys(stats) as (keyof PassStats)[]) this.totals[key] += stats[key];
     if (stats.committed || stats.conflicts || stats.aborted)
       this.options.logger.info({ ...stats, queued: this.sets.size }, 'scheduling pass');
@@ -269,43 +300,68 @@ export class Scheduler {
       const rows = await loadQueuedSets(db, ids);
       for (const id of ids) this.sets.delete(id);
       for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
+      if (rows.length) this.ordered = undefined;
     }
+  }
+
+  /** Queued sets in scheduling order; sorting 10,000 sets on every event would cost milliseconds. */
+  private inOrder(): QueuedSet[] {
+    if (!this.ordered) this.ordered = [...this.sets.values()].sort(compareSets);
+    else this.ordered = this.ordered.filter((set) => this.sets.get(set.id) === set);
+    return this.ordered;
   }
 
   private *recipes(): IterableIterator<QueuedRecipe> {
     for (const set of this.sets.values()) yield* set.recipes;
   }
 
-  /** Beaker's New → Processed, once per set: abort the hopeless, bump the single-candidate. */
-  private async processNewSets(stats: PassStats): Promise<void> {
+  /**
+   * Beaker's New → Processed, once per set: abort the hopeless, bump the single-candidate.
+   * Decided and applied in memory before planning (a bumped set is planned at its new
+   * priority); written by the returned function after the pass's commits, so a queue of
+   * thousands of new sets does not delay its first assignments. A crash before the writes
+   * only means the next scheduler decides again.
+   */
+  private processNewSets(stats: PassStats): () => Promise<void> {
     const now = new Date();
     const fine: number[] = [];
+    const aborts: { setId: number; reason: string }[] = [];
+    const bumps: { set: QueuedSet; from: Priority; to: Priority; reason: string }[] = [];
     for (const set of this.sets.values()) {
       if (set.processed) continue;
       const decision = processSet(this.index, set);
       stats.processed++;
+      set.processed = true;
       if (decision.action === 'abort') {
         this.sets.delete(set.id);
         stats.aborted++;
-        this.options.logger.info({ recipeSet: set.id, reason: decision.reason }, 'aborting recipe set');
-        await abortSet(
-          this.options.db,
-          set.id,
-          decision.reason,
-          this.options.events ?? noSchedulerEvents,
-          now,
-        );
+        aborts.push({ setId: set.id, reason: decision.reason });
       } else if (decision.action === 'bump') {
-        const reason = `R:${decision.recipeId} matches exactly one system`;
-        if (await bumpPriority(this.options.db, set.id, set.priority, decision.to, reason, now))
-          set.priority = decision.to;
-        set.processed = true;
+        bumps.push({
+          set,
+          from: set.priority,
+          to: decision.to,
+          reason: `R:${decision.recipeId} matches exactly one system`,
+        });
+        set.priority = decision.to;
+        this.ordered = undefined;
       } else {
         fine.push(set.id);
-        set.processed = true;
       }
     }
-    await markProcessed(this.options.db, fine, now);
+    return async () => {
+      const { db, logger } = this.options;
+      await markProcessed(db, fine, now);
+      for (const bump of bumps) {
+        // Another scheduler may have processed the set first: then its decision stands.
+        if (!(await bumpPriority(db, bump.set.id, bump.from, bump.to, bump.reason, now)))
+          this.pending.sets.add(bump.set.id);
+      }
+      for (const { setId, reason } of aborts) {
+        logger.info({ recipeSet: setId, reason }, 'aborting recipe set');
+        await abortSet(db, setId, reason, this.options.events ?? noSchedulerEvents, now);
+      }
+    };
   }
 
   private toQueuedSet(row: QueuedSetRow): QueuedSet {
@@ -322,7 +378,10 @@ export class Scheduler {
         (id): id is number => id !== null,
       );
       const tree = recipe.distroTreeId === null ? undefined : this.index.tree(recipe.distroTreeId);
-      const filter = recipeFilter(this.filters.machineFilter(recipe.hostRequiresXml), tree);
+      const filter = recipeFilter(
+        this.filters.machineFilter(recipe.hostRequiresXml, recipe.hostFilter),
+        tree,
+      );
       recipes.push({
         id: recipe.id,
         filter,

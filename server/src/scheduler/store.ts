@@ -21,6 +21,7 @@ export interface QueuedSetRow {
     hostRecipeId: number | null;
     hostRequiresXml: string;
     hostRequiresForce: string | null;
+    hostFilter: unknown;
     autopickRandom: boolean;
     distroTreeId: number | null;
   }[];
@@ -34,13 +35,7 @@ export interface SystemVersion {
 }
 
 export async function loadSystems(db: Db, ids?: readonly number[]): Promise<IndexedSystem[]> {
-  const records = await loadSystemRecords(db, ids ? { id: { in: [...ids] } } : {});
-  const versions = await db.system.findMany({
-    where: ids ? { id: { in: [...ids] } } : {},
-    select: { id: true, dateModified: true },
-  });
-  const modified = new Map(versions.map((v) => [v.id, v.dateModified.getTime()]));
-  return records.map((record) => ({ ...record, modifiedAt: modified.get(record.id) ?? 0 }));
+  return loadSystemRecords(db, ids ? { id: { in: [...ids] } } : undefined);
 }
 
 export async function loadSystemVersions(db: Db): Promise<SystemVersion[]> {
@@ -121,6 +116,7 @@ export async function loadQueuedSets(db: Db, setIds?: readonly number[]): Promis
           hostRecipeId: true,
           hostRequiresXml: true,
           hostRequiresForce: true,
+          hostFilter: true,
           autopickRandom: true,
           distroTreeId: true,
         },

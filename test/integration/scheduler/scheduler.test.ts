@@ -331,7 +331,8 @@ describe('events', () => {
     expect(await recipeStatus(second)).toEqual(['Queued']);
     const events = {
       ...noSchedulerEvents,
-      systemsChanged: async (systemIds: number[]) => scheduler.notify({ type: 'systems-changed', systemIds }),
+      systemsReleased: async (systemIds: number[]) =>
+        scheduler.notify({ type: 'systems-released', systemIds }),
     };
     await stop(server.db, { jobId: first }, 'cancel', 'done with it', { events });
     await scheduler.kick();

@@ -310,7 +310,7 @@ async function withJobLocked<T>(
     await tx.$queryRaw`SELECT id FROM job WHERE id = ${jobId} FOR UPDATE`;
     return work(tx, jobId, released);
   }, LONG_TRANSACTION);
-  if (released.length) await options.events?.systemsChanged(released);
+  if (released.length) await options.events?.systemsReleased(released);
   return result;
 }
 

@@ -1,5 +1,6 @@
 import { ErlenError } from '../../../../common/src/errors.js';
 import { PRIORITIES, type Priority } from '../../../../common/src/domain/status.js';
+import { storedHostFilter } from '../../../../common/src/host-filter/index.js';
 import { parseJobXml } from '../../../../common/src/job-xml/index.js';
 import type { JobSpec, RecipeSpec, XmlIssue } from '../../../../common/src/job-xml/types.js';
 import { LONG_TRANSACTION, type Db, type Prisma } from '../../db/prisma.js';
@@ -102,6 +103,7 @@ async function createRecipe(
       watchdogPanic: spec.watchdogPanic ?? null,
       hostRequiresXml: spec.hostRequiresXml,
       hostRequiresForce: spec.hostRequiresForce ?? null,
+      hostFilter: storedHostFilter(spec.hostFilter) as unknown as Prisma.InputJsonValue,
       distroRequires: (spec.distroRequires as Prisma.InputJsonValue | undefined) ?? undefined,
       explicitDistro: (spec.distro as Prisma.InputJsonValue | undefined) ?? undefined,
       reservesysDuration: spec.reservesys?.duration ?? null,

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "recipe" ADD COLUMN "host_filter" JSONB;
