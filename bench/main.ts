@@ -10,6 +10,11 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
     summary: 'job XML submissions over HTTP (20-task job, ~3 KB); target >= 300 jobs/s, p99 <= 250 ms',
     load: async () => (await import('./submit.js')).submitBenchmark,
   },
+  scheduler: {
+    summary:
+      'synthetic lab (5,000 systems, 10,000 queued recipes): cold full pass, release→assign, submit→assign, index size',
+    load: async () => (await import('./scheduler.js')).schedulerBenchmark,
+  },
   'submit-phases': {
     summary:
       'the submission path in process, phase by phase (auth, validation, lookups, storage): CPU and throughput',
