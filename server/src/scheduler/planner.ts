@@ -136,19 +136,35 @@ function fitsOneLab(index: SystemIndex, candidates: readonly Bitset[]): boolean 
  * One pass over the queue: placements for every set that fits on free systems right now.
  * `sets` must be sorted with compareSets. Systems placed earlier in the pass are not reused.
  */
+/**
+ * What changed since the last pass, when nothing else did: only sets that are new or changed,
+ * or that could use a newly freed system, can have become placeable, so only those are tried.
+ */
+export interface PassFocus {
+  sets: ReadonlySet<number>;
+  freed: Bitset;
+}
+
 export function planPass(
   index: SystemIndex,
   sets: readonly QueuedSet[],
   random: Random = Math.random,
+  focus?: PassFocus,
 ): Placement[] {
   const placements: Placement[] = [];
   const freeNow = index.freeMask(true); // free and not Removed; Automated is checked per recipe
   if (freeNow.isEmpty()) return placements;
-  // After a release only a word or two of the free set is non-zero: testing just those words
-  // rejects most sets without touching their whole bitsets.
   const freeWords = freeNow.nonZeroWords();
+  // A release frees a system or three: a word or two of `freed` to test per set.
+  const freedWords = focus?.freed.nonZeroWords() ?? [];
   for (const set of sets) {
     if (!set.processed || set.recipes.length === 0) continue;
+    if (
+      focus &&
+      !focus.sets.has(set.id) &&
+      !set.recipes.some((recipe) => recipe.bits.intersectsAt(focus.freed, freedWords))
+    )
+      continue;
     if (!set.recipes.every((recipe) => recipe.bits.intersectsAt(freeNow, freeWords))) continue;
     const candidates: Bitset[] = [];
     for (const recipe of set.recipes) {

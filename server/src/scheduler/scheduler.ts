@@ -14,11 +14,13 @@ import type { Priority } from '../../../common/src/domain/status.js';
 import { compileHostFilter } from '../../../common/src/host-filter/index.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
+import { Bitset } from './bitset.js';
 import { commitPlacements } from './commit.js';
 import {
   compareSets,
   planPass,
   processSet,
+  type PassFocus,
   type Placement,
   type QueuedRecipe,
   type QueuedSet,
@@ -93,6 +95,11 @@ export class Scheduler {
   readonly index = new SystemIndex();
   private readonly sets = new Map<number, QueuedSet>();
   private readonly filters = new FilterCache();
+  /**
+   * What the next pass must look at: everything, or (when only releases and new or changed
+   * sets happened since the last pass) just those sets and the sets that could use a freed system.
+   */
+  private focus: 'all' | { sets: Set<number>; freed: Set<number> } = 'all';
   /** The queue sorted for planning; dropped when a set is added or changes priority (not on removal). */
   private ordered: QueuedSet[] | undefined;
   private pending = emptyPending();
@@ -143,10 +150,18 @@ export class Scheduler {
   /** Records an event and wakes a pass; returns at once (the pass runs in the background). */
   notify(event: SchedulerEvent): void {
     if (event.type === 'recipes-queued') for (const id of event.recipeIds) this.pending.recipes.add(id);
-    else if (event.type === 'systems-changed') for (const id of event.systemIds) this.pending.systems.add(id);
-    else if (event.type === 'systems-released')
-      for (const id of event.systemIds) this.index.setUser(id, null);
-    else this.pending.inventory = true;
+    else if (event.type === 'systems-changed') {
+      for (const id of event.systemIds) this.pending.systems.add(id);
+      this.focus = 'all';
+    } else if (event.type === 'systems-released') {
+      for (const id of event.systemIds) {
+        this.index.setUser(id, null);
+        if (this.focus !== 'all') this.focus.freed.add(id);
+      }
+    } else {
+      this.pending.inventory = true;
+      this.focus = 'all';
+    }
     this.kick();
   }
 
@@ -176,6 +191,7 @@ export class Scheduler {
     this.sets.clear();
     for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
     this.ordered = undefined;
+    this.focus = 'all';
     this.loaded = true;
   }
 
@@ -203,6 +219,7 @@ export class Scheduler {
     }
     for (const id of this.sets.keys()) if (!queued.has(id)) this.sets.delete(id);
     this.pending.inventory = true;
+    this.focus = 'all';
     await this.kick();
   }
 
@@ -228,7 +245,14 @@ export class Scheduler {
     const persistProcessing = this.processNewSets(stats);
     const t2 = performance.now();
     const ordered = this.inOrder();
-    const placements = planPass(this.index, ordered, this.random);
+    const focus = this.focus;
+    this.focus = { sets: new Set(), freed: new Set() };
+    const placements = planPass(
+      this.index,
+      ordered,
+      this.random,
+      focus === 'all' ? undefined : this.focusOf(focus),
+    );
     const t3 = performance.now();
     stats.planned = placements.length;
     for (let i = 0; i < placements.length; i += this.batchSize) {
@@ -247,6 +271,7 @@ export class Scheduler {
         this.options.logger.debug({ recipeSet: placement.set.id, reason }, 'placement conflict');
         this.pending.sets.add(placement.set.id);
         for (const systemId of placement.systems.values()) this.pending.systems.add(systemId);
+        this.focus = 'all';
       }
       stats.committed += committed.length;
       stats.conflicts += conflicts.length;
@@ -275,6 +300,7 @@ export class Scheduler {
       this.index.setContext(await loadInventoryContext(db, new Date(), this.options.labOfflineAfterMs));
     }
     if (pending.systems.size) {
+      this.focus = 'all';
       const ids = [...pending.systems];
       const systems = await loadSystems(db, ids);
       const found = new Set(systems.map((s) => s.id));
@@ -301,7 +327,18 @@ export class Scheduler {
       for (const id of ids) this.sets.delete(id);
       for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
       if (rows.length) this.ordered = undefined;
+      const focus = this.focus;
+      if (focus !== 'all') for (const row of rows) focus.sets.add(row.id);
     }
+  }
+
+  private focusOf(focus: { sets: Set<number>; freed: Set<number> }): PassFocus {
+    const freed = new Bitset(this.index.capacity);
+    for (const id of focus.freed) {
+      const slot = this.index.slotOfSystem(id);
+      if (slot !== undefined) freed.set(slot);
+    }
+    return { sets: focus.sets, freed };
   }
 
   /** Queued sets in scheduling order; sorting 10,000 sets on every event would cost milliseconds. */

@@ -73,6 +73,12 @@ interface CachedLeaf {
   bits: Bitset;
 }
 
+/** Systems with the same values for one key; `facts` is any one of them (a key_value leaf reads nothing else). */
+interface KeyGroup {
+  facts: SystemFacts;
+  slots: number[];
+}
+
 export class SystemIndex {
   private slots: (IndexedSystem | undefined)[] = [];
   private readonly slotOf = new Map<number, number>();
@@ -94,6 +100,8 @@ export class SystemIndex {
 
   // Derived caches, dropped when what they derive from changes.
   private leaves = new Map<string, CachedLeaf>();
+  /** Per key: systems grouped by their values for it (see keyValueBits). */
+  private keyGroups = new Map<string, Map<string, KeyGroup>>();
   private reservable = new Map<number, Bitset>();
   private reservableEver = new Map<number, Bitset>();
   private labMasks = new Map<string, Bitset>();
@@ -163,6 +171,7 @@ export class SystemIndex {
       grew = true;
     }
     for (const system of systems) this.place(system);
+    this.keyGroups.clear();
     this.reservable.clear();
     this.reservableEver.clear();
     this.labMasks.clear();
@@ -178,6 +187,7 @@ export class SystemIndex {
     this.slotOf.delete(systemId);
     this.vacant.push(slot);
     for (const leaf of this.leaves.values()) leaf.bits.set(slot, false);
+    this.keyGroups.clear();
     this.reservable.clear();
     this.reservableEver.clear();
     this.labMasks.clear();
@@ -203,26 +213,32 @@ export class SystemIndex {
     return this.bitsOf(node).and(this.present);
   }
 
+  /** A new bitset for the node; leaves are combined from the cache without copying them. */
   private bitsOf(node: HostNode): Bitset {
     switch (node.kind) {
-      case 'and': {
-        const out = this.present.copy();
-        for (const child of node.children) out.and(this.bitsOf(child));
-        return out;
-      }
+      case 'and':
+        return this.allOf(node.children);
       case 'or': {
         const out = new Bitset(this.capacityValue);
-        for (const child of node.children) out.or(this.bitsOf(child));
+        for (const child of node.children)
+          out.or(this.isLogic(child) ? this.bitsOf(child) : this.leafBits(child));
         return out;
       }
-      case 'not': {
-        const out = this.present.copy();
-        for (const child of node.children) out.and(this.bitsOf(child));
-        return node.children.length === 0 ? out : out.not();
-      }
+      case 'not':
+        return node.children.length === 0 ? this.present.copy() : this.allOf(node.children).not();
       default:
         return this.leafBits(node).copy();
     }
+  }
+
+  private allOf(children: readonly HostNode[]): Bitset {
+    const out = this.present.copy();
+    for (const child of children) out.and(this.isLogic(child) ? this.bitsOf(child) : this.leafBits(child));
+    return out;
+  }
+
+  private isLogic(node: HostNode): boolean {
+    return node.kind === 'and' || node.kind === 'or' || node.kind === 'not';
   }
 
   private leafBits(node: HostNode): Bitset {
@@ -231,15 +247,49 @@ export class SystemIndex {
     if (!leaf) {
       if (this.leaves.size >= LEAF_CACHE_LIMIT) this.leaves.clear();
       const predicate = compileNode(node);
-      const bits = new Bitset(this.capacityValue);
-      for (let slot = 0; slot < this.slots.length; slot++) {
-        const system = this.slots[slot];
-        if (system && predicate(system.facts)) bits.set(slot);
-      }
+      const bits =
+        node.kind === 'keyValue' ? this.keyValueBits(node.key, predicate) : this.evaluate(predicate);
       leaf = { predicate, bits };
       this.leaves.set(key, leaf);
     }
     return leaf.bits;
+  }
+
+  private evaluate(predicate: HostPredicate): Bitset {
+    const bits = new Bitset(this.capacityValue);
+    for (let slot = 0; slot < this.slots.length; slot++) {
+      const system = this.slots[slot];
+      if (system && predicate(system.facts)) bits.set(slot);
+    }
+    return bits;
+  }
+
+  /**
+   * A `<key_value>` leaf looks only at the system's values for its key, and thousands of
+   * systems share a few value lists (the synthetic lab's 10,000 recipes hold ~500 distinct
+   * key-value leaves): evaluate once per distinct list, then mark that list's systems.
+   */
+  private keyValueBits(key: string, predicate: HostPredicate): Bitset {
+    let groups = this.keyGroups.get(key);
+    if (!groups) {
+      groups = new Map();
+      for (let slot = 0; slot < this.slots.length; slot++) {
+        const system = this.slots[slot];
+        if (!system) continue;
+        const values = system.facts.keyValues.get(key);
+        const id = values ? values.join('\u0000') : '\u0001';
+        const group = groups.get(id);
+        if (group) group.slots.push(slot);
+        else groups.set(id, { facts: system.facts, slots: [slot] });
+      }
+      this.keyGroups.set(key, groups);
+    }
+    const bits = new Bitset(this.capacityValue);
+    for (const group of groups.values()) {
+      if (!predicate(group.facts)) continue;
+      for (const slot of group.slots) bits.set(slot);
+    }
+    return bits;
   }
 
   // -------------------------------------------------------------------------------------

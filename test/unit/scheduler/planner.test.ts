@@ -108,3 +108,31 @@ describe('planPass', () => {
     ]);
   });
 });
+
+describe('planPass with a focus', () => {
+  it('tries only new sets and sets that could use a freed system', () => {
+    const index = lab();
+    for (const id of [1, 2, 3]) index.setUser(id, 9);
+    const onlyOnThree = set(index, 1, 1);
+    for (const slot of [0, 1, 3]) onlyOnThree.recipes[0]!.bits.set(slot, false);
+    const anywhere = set(index, 2, 1);
+    // System 4 is free, but nothing was freed and neither set is new: nothing to try.
+    const nothingNew = { sets: new Set<number>(), freed: new Bitset(index.capacity) };
+    expect(planPass(index, [onlyOnThree, anywhere], Math.random, nothingNew)).toEqual([]);
+    // Set 2 is new: it is tried and placed.
+    const placed = planPass(index, [onlyOnThree, anywhere], Math.random, {
+      ...nothingNew,
+      sets: new Set([2]),
+    });
+    expect(placed.map((p) => p.set.id)).toEqual([2]);
+    // System 3 freed: only the set that can use it is tried (it needs system 3 only).
+    index.setUser(3, null);
+    const freed = new Bitset(index.capacity);
+    freed.set(index.slotOfSystem(3)!);
+    expect(
+      planPass(index, [onlyOnThree], Math.random, { sets: new Set(), freed }).map((p) => [
+        ...p.systems.values(),
+      ]),
+    ).toEqual([[3]]);
+  });
+});
