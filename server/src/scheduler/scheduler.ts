@@ -84,6 +84,9 @@ interface Pending {
   inventory: boolean;
 }
 
+/** Commit transactions in flight during one pass. */
+const COMMIT_CONCURRENCY = 3;
+
 const emptyPending = (): Pending => ({
   systems: new Set(),
   sets: new Set(),
@@ -255,13 +258,20 @@ export class Scheduler {
     );
     const t3 = performance.now();
     stats.planned = placements.length;
-    for (let i = 0; i < placements.length; i += this.batchSize) {
-      const batch = placements.slice(i, i + this.batchSize);
+    // Batches hold disjoint systems and lock jobs, then systems, in id order, so a few can
+    // commit at once: a cold pass writes thousands of sets, and most of a commit's time is
+    // round trips to PostgreSQL.
+    const batches: Placement[][] = [];
+    for (let i = 0; i < placements.length; i += this.batchSize)
+      batches.push(placements.slice(i, i + this.batchSize));
+    const commitBatch = async (batch: Placement[]) => {
+      const started = performance.now();
       const { committed, conflicts } = await commitPlacements(this.options.db, batch, {
         actor: this.options.actor,
         labOfflineAfterMs: this.options.labOfflineAfterMs,
       });
       const at = performance.now();
+      this.options.logger.debug({ sets: batch.length, ms: Math.round(at - started) }, 'committed a batch');
       for (const placement of committed) {
         this.sets.delete(placement.set.id);
         for (const systemId of placement.systems.values())
@@ -276,7 +286,11 @@ export class Scheduler {
       stats.committed += committed.length;
       stats.conflicts += conflicts.length;
       if (committed.length) this.options.onCommitted?.(committed, at);
-    }
+    };
+    const committers = Array.from({ length: Math.min(COMMIT_CONCURRENCY, batches.length) }, async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) await commitBatch(batch);
+    });
+    await Promise.all(committers);
     const t4 = performance.now();
     await persistProcessing();
     this.lastPassTimings = {
