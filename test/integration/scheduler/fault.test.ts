@@ -19,7 +19,8 @@ import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 const SCHEDULER_MAIN = new URL('../../../dist/server/src/scheduler-main.js', import.meta.url);
 const SCHEDULERS = 3;
-const DEADLINE_MS = 150_000;
+// Alone it takes 60–90 s here; beside the rest of the suite on two cores, up to twice that.
+const DEADLINE_MS = 300_000;
 
 let database: TestDatabase;
 let db: Db;
@@ -264,7 +265,7 @@ describe('three schedulers under kill -9', () => {
     // 4. Nothing left behind: every system free, no open reservation.
     expect(await db.system.count({ where: { userId: { not: null } } })).toBe(0);
     expect(await db.reservation.count({ where: { finishTime: null } })).toBe(0);
-  }, 240_000);
+  }, 360_000);
 
   it('refuses to rewrite the history', async () => {
     await expect(db.$executeRawUnsafe(`DELETE FROM assignment_event`)).rejects.toThrow(/append-only/);
