@@ -1,24 +1,11 @@
 import { closeSchemaValidator, warmSchemaValidator } from '../../common/src/job-xml/index.js';
 import { buildApp } from './app.js';
-import { loadServerConfig } from './config.js';
-import { applyMigrations } from './db/migrate.js';
-import { defaultMigrationsDir } from './db/repo-paths.js';
 import { createPrisma } from './db/prisma.js';
 import { bullmqSchedulerEvents } from './events/scheduler-events.js';
-import { createLogger } from './logger.js';
+import { startProcess } from './process-start.js';
 
 async function main(): Promise<void> {
-  const config = loadServerConfig();
-  const logger = createLogger(config.logLevel, 'erlen-server');
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception');
-    process.exit(1);
-  });
-  await applyMigrations({
-    connectionString: config.databaseUrl,
-    migrationsDir: defaultMigrationsDir(),
-    logger,
-  });
+  const { config, logger } = await startProcess('erlen-server');
   const db = createPrisma(config.databaseUrl);
   const events = bullmqSchedulerEvents(config.redisUrl, config.queuePrefix, logger);
   // Compiling the RELAX NG validator takes ~100 ms; pay it at start, not on the first submission.

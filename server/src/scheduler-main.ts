@@ -4,27 +4,15 @@
  * periodically. Any number may run (see scheduler/scheduler.ts); one is enough.
  */
 import { hostname } from 'node:os';
-import { loadServerConfig } from './config.js';
-import { applyMigrations } from './db/migrate.js';
 import { createPrisma } from './db/prisma.js';
-import { defaultMigrationsDir } from './db/repo-paths.js';
 import { bullmqSchedulerEvents, consumeSchedulerEvents } from './events/scheduler-events.js';
-import { createLogger } from './logger.js';
+import { startProcess } from './process-start.js';
 import { Scheduler } from './scheduler/scheduler.js';
 
 async function main(): Promise<void> {
-  const config = loadServerConfig();
+  const { config, logger: processLogger } = await startProcess('erlen-scheduler');
   const actor = process.env.ERLEN_SCHEDULER_NAME || `${hostname()}:${process.pid}`;
-  const logger = createLogger(config.logLevel, 'erlen-scheduler').child({ scheduler: actor });
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception');
-    process.exit(1);
-  });
-  await applyMigrations({
-    connectionString: config.databaseUrl,
-    migrationsDir: defaultMigrationsDir(),
-    logger,
-  });
+  const logger = processLogger.child({ scheduler: actor });
   const db = createPrisma(config.databaseUrl);
   const events = bullmqSchedulerEvents(config.redisUrl, config.queuePrefix, logger);
   const scheduler = new Scheduler({

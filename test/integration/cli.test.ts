@@ -1,49 +1,27 @@
 // The built `erlen` binary (dist/, produced by `npm run build`, which `npm test` runs first)
 // against the real server listening on a port, as a user would run it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { compatPath, LAB, SAMPLE_JOBS, seedSampleLab } from '../support/lab-fixtures.js';
+import { listen, runErlen, type Run } from '../support/cli.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-const BIN = fileURLToPath(new URL('../../dist/cli/src/main.js', import.meta.url));
 let server: TestServer;
 let url: string;
 let token: string;
 const scratch = mkdtempSync(join(tmpdir(), 'erlen-cli-'));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function erlen(args: string[], options: { token?: string; input?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: { PATH: process.env.PATH, HOME: scratch, ERLEN_URL: url, ERLEN_TOKEN: options.token ?? token },
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    if (options.input !== undefined) child.stdin?.end(options.input);
-  });
+  return runErlen(args, { url, token: options.token ?? token, home: scratch }, options.input);
 }
 
 beforeAll(async () => {
   server = await startTestServer();
   token = await server.user('cliuser');
   await seedSampleLab(server, token);
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = server.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('server did not listen');
-  url = `http://127.0.0.1:${address.port}`;
+  url = await listen(server);
 });
 afterAll(async () => server.close());
 

@@ -13,19 +13,11 @@
  */
 import { compileNode, type HostPredicate } from '../../../common/src/host-filter/evaluate.js';
 import type { HostNode, SystemFacts } from '../../../common/src/host-filter/index.js';
+import type { SystemRecord } from '../modules/lab/system-facts.js';
 import { Bitset } from './bitset.js';
 
-export interface IndexedSystem {
-  id: number;
-  ownerId: number;
-  userId: number | null;
-  loanedToId: number | null;
-  labControllerId: number | null;
-  activeAccessPolicyId: number | null;
-  /** system.date_modified (ms): the sweep reloads a system whose row changed since. */
-  modifiedAt: number;
-  facts: SystemFacts;
-}
+/** A system as the index holds it: its facts and the ids the placement rules need. */
+export type IndexedSystem = SystemRecord;
 
 export interface IndexedLab {
   id: number;

@@ -24,7 +24,7 @@ export interface SystemRecord {
   loanedToId: number | null;
   labControllerId: number | null;
   activeAccessPolicyId: number | null;
-  /** system.date_modified, ms. */
+  /** system.date_modified (ms): the scheduler's sweep re-reads a system whose row changed since. */
   modifiedAt: number;
   facts: SystemFacts;
 }
