@@ -11,10 +11,6 @@ export class Bitset {
     this.words = new Uint32Array(Math.ceil(capacity / 32));
   }
 
-  static full(capacity: number): Bitset {
-    return new Bitset(capacity).fill();
-  }
-
   fill(): this {
     this.words.fill(0xffffffff);
     const spare = this.words.length * 32 - this.capacity;
@@ -135,14 +131,6 @@ export class Bitset {
     const a = this.words;
     const b = other.words;
     for (const i of words) if (((a[i] as number) & (b[i] as number)) !== 0) return true;
-    return false;
-  }
-
-  /** Whether this ∧ other is non-empty, without allocating. */
-  intersects(other: Bitset): boolean {
-    const a = this.words;
-    const b = other.words;
-    for (let i = 0; i < a.length; i++) if (((a[i] as number) & (b[i] as number)) !== 0) return true;
     return false;
   }
 }

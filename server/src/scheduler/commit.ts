@@ -40,6 +40,8 @@ interface LockedSystem {
   lab_controller_id: number | null;
   loaned_to_id: number | null;
   quiescent_period: number | null;
+  /** An open reservation (a manual one, or one a release has not closed). */
+  reserved: boolean;
   lab_usable: boolean;
 }
 
@@ -71,6 +73,7 @@ export async function commitPlacements(
     const systems = await tx.$queryRawUnsafe<LockedSystem[]>(
       `SELECT s.id, s.fqdn, s.user_id, s.status::text AS status, s.lab_controller_id, s.loaned_to_id,
               p.quiescent_period,
+              EXISTS (SELECT 1 FROM reservation rv WHERE rv.system_id = s.id AND rv.finish_time IS NULL) AS reserved,
               (lc.id IS NOT NULL AND NOT lc.disabled AND lc.removed_at IS NULL
                AND (lc.last_seen_at IS NULL OR lc.last_seen_at > $2::timestamp)) AS lab_usable
          FROM system s
@@ -138,7 +141,7 @@ function recheck(placement: Placement, state: RecheckState): string | undefined 
   for (const recipe of machines) {
     const system = state.systemById.get(placement.systems.get(recipe.id) as number);
     if (!system) return 'system gone';
-    if (system.user_id !== null) return `${system.fqdn} is taken`;
+    if (system.user_id !== null || system.reserved) return `${system.fqdn} is taken`;
     const forced = recipe.host_requires_force !== null;
     if (forced ? system.status === 'Removed' : system.status !== 'Automated')
       return `${system.fqdn} is ${system.status}`;
@@ -226,9 +229,9 @@ async function writeAssignments(tx: Tx, placements: readonly Placement[], state:
      gr AS (
        INSERT INTO recipe_resource (recipe_id, type, mac_address, lab_controller_id, created_at)
        SELECT g.recipe_id, 'guest'::resource_type,
-              '52:54:00:' || substr(lpad(to_hex(g.recipe_id), 6, '0'), 1, 2) || ':'
-                || substr(lpad(to_hex(g.recipe_id), 6, '0'), 3, 2) || ':'
-                || substr(lpad(to_hex(g.recipe_id), 6, '0'), 5, 2),
+              '52:54:00:' || substr(lpad(to_hex(g.recipe_id % 16777216), 6, '0'), 1, 2) || ':'
+                || substr(lpad(to_hex(g.recipe_id % 16777216), 6, '0'), 3, 2) || ':'
+                || substr(lpad(to_hex(g.recipe_id % 16777216), 6, '0'), 5, 2),
               g.lab_id, $9
          FROM g),
      wd AS (INSERT INTO watchdog (recipe_id) SELECT recipe_id FROM all_r),

@@ -64,7 +64,9 @@ export async function explainRecipe(
   }
   const index = new SystemIndex();
   const [systems, context] = await Promise.all([
-    loadSystems(db),
+    // Callers see only what they may see: counts too, not just names (a filter naming a
+    // hidden system would otherwise tell whether it exists and what state it is in).
+    loadSystems(db, options.visibleSystemIds ? [...options.visibleSystemIds] : undefined),
     loadInventoryContext(db, new Date(), options.labOfflineAfterMs),
   ]);
   index.setContext(context);
@@ -122,9 +124,7 @@ export async function explainRecipe(
     }
     const group = groups.get(reason) ?? { count: 0, examples: [] };
     group.count++;
-    // Names only of systems the caller may see; counts are about the whole lab.
-    if (group.examples.length < EXAMPLES && (options.visibleSystemIds?.has(system.id) ?? true))
-      group.examples.push(system.facts.fqdn);
+    if (group.examples.length < EXAMPLES) group.examples.push(system.facts.fqdn);
     groups.set(reason, group);
   }
 

@@ -2,7 +2,7 @@
  * Pure scheduling decisions over the in-memory index: no I/O, so the rules are unit-tested
  * directly and the same code runs in the scheduler, the benchmark and the fault test.
  *
- * - processSets: Beaker's New → Processed step, once per recipe set: abort a set that no
+ * - processSet: Beaker's New → Processed step, once per recipe set: abort a set that no
  *   system could ever run (with the reason), bump a set whose recipe fits exactly one system.
  * - planPass: queued sets in priority order, then age (set id); each set is placed whole, in
  *   one lab, or not at all, on free systems, preferring the job owner's systems, then pooled
@@ -107,11 +107,12 @@ function noCandidateReason(index: SystemIndex, set: QueuedSet, recipe: QueuedRec
       ? `${subject}: no system named ${JSON.stringify(recipe.filter.force)} (or it is Removed)`
       : `${subject}: no system satisfies its <hostRequires>`;
   }
+  // No counts: the results are readable by everybody, the inventory is not.
   const reservable = matching.copy().and(index.reservableBy(set.ownerId, true));
   if (reservable.isEmpty()) {
-    return `${subject}: ${matching.count()} system(s) satisfy its <hostRequires> but the job owner may reserve none of them`;
+    return `${subject}: systems satisfy its <hostRequires> but the job owner may reserve none of them`;
   }
-  return `${subject}: ${reservable.count()} system(s) satisfy its <hostRequires>, but none is in a lab that holds its distro tree${recipe.treeIds.length > 1 ? ' and its guests’ trees' : ''}`;
+  return `${subject}: systems satisfy its <hostRequires>, but none is attached to a lab that holds its distro tree${recipe.treeIds.length > 1 ? ' and its guests’ trees' : ''}`;
 }
 
 function fitsOneLab(index: SystemIndex, candidates: readonly Bitset[]): boolean {
@@ -133,10 +134,6 @@ function fitsOneLab(index: SystemIndex, candidates: readonly Bitset[]): boolean 
 // Placement
 
 /**
- * One pass over the queue: placements for every set that fits on free systems right now.
- * `sets` must be sorted with compareSets. Systems placed earlier in the pass are not reused.
- */
-/**
  * What changed since the last pass, when nothing else did: only sets that are new or changed,
  * or that could use a newly freed system, can have become placeable, so only those are tried.
  */
@@ -145,6 +142,11 @@ export interface PassFocus {
   freed: Bitset;
 }
 
+/**
+ * One pass over the queue: placements for every set that fits on free systems right now
+ * (with a focus: only among the focused sets). `sets` must be sorted with compareSets.
+ * Systems placed earlier in the pass are not reused.
+ */
 export function planPass(
   index: SystemIndex,
   sets: readonly QueuedSet[],

@@ -129,7 +129,8 @@ export class Scheduler {
   /** Builds the index and the queue from the database and runs the first pass. */
   async start(): Promise<void> {
     await this.load();
-    await this.runPasses();
+    // Through kick(), so events that arrive during this long first pass wait for it.
+    await this.kick();
     if (this.options.sweepIntervalMs > 0) {
       const tick = () => {
         this.sweepTimer = setTimeout(() => {
@@ -156,6 +157,8 @@ export class Scheduler {
     else if (event.type === 'systems-changed') {
       for (const id of event.systemIds) this.pending.systems.add(id);
       this.focus = 'all';
+    } else if (event.type === 'systems-released' && !this.loaded) {
+      for (const id of event.systemIds) this.pending.systems.add(id);
     } else if (event.type === 'systems-released') {
       for (const id of event.systemIds) {
         this.index.setUser(id, null);
@@ -204,6 +207,8 @@ export class Scheduler {
    * labs, trees, policies and groups are re-read whole (small tables). Then one pass.
    */
   async sweep(): Promise<void> {
+    // A set a concurrent pass loads after this snapshot must not be dropped as "gone".
+    const before = new Map(this.sets);
     const [versions, queued] = await Promise.all([
       loadSystemVersions(this.options.db),
       loadQueuedSetVersions(this.options.db),
@@ -220,18 +225,22 @@ export class Scheduler {
     for (const [id, priority] of queued) {
       if (this.sets.get(id)?.priority !== priority) this.pending.sets.add(id);
     }
-    for (const id of this.sets.keys()) if (!queued.has(id)) this.sets.delete(id);
+    for (const [id, set] of before) if (!queued.has(id) && this.sets.get(id) === set) this.sets.delete(id);
     this.pending.inventory = true;
     this.focus = 'all';
     await this.kick();
   }
 
   private async runPasses(): Promise<void> {
+    let fruitless = 0;
     do {
       this.again = false;
       try {
         const stats = await this.pass();
-        if (stats.conflicts > 0) this.again = true;
+        // Conflicts re-read what they touched and go again, but two passes in a row that
+        // commit nothing and conflict wait for the next event or sweep instead of spinning.
+        fruitless = stats.conflicts > 0 && stats.committed === 0 ? fruitless + 1 : 0;
+        if (stats.conflicts > 0 && fruitless < 2) this.again = true;
       } catch (error) {
         this.options.logger.error({ err: error }, 'scheduling pass failed; the sweep retries');
         return;
@@ -266,10 +275,22 @@ export class Scheduler {
       batches.push(placements.slice(i, i + this.batchSize));
     const commitBatch = async (batch: Placement[]) => {
       const started = performance.now();
-      const { committed, conflicts } = await commitPlacements(this.options.db, batch, {
-        actor: this.options.actor,
-        labOfflineAfterMs: this.options.labOfflineAfterMs,
-      });
+      let result: Awaited<ReturnType<typeof commitPlacements>>;
+      try {
+        result = await commitPlacements(this.options.db, batch, {
+          actor: this.options.actor,
+          labOfflineAfterMs: this.options.labOfflineAfterMs,
+        });
+      } catch (error) {
+        // The transaction rolled back: nothing of the batch was written. Its sets and systems
+        // are re-read and planned again; the other batches and the processing writes go on.
+        this.options.logger.error({ err: error, sets: batch.length }, 'commit failed; re-reading the batch');
+        result = {
+          committed: [],
+          conflicts: batch.map((placement) => ({ placement, reason: 'commit failed' })),
+        };
+      }
+      const { committed, conflicts } = result;
       const at = performance.now();
       this.options.logger.debug({ sets: batch.length, ms: Math.round(at - started) }, 'committed a batch');
       for (const placement of committed) {
@@ -281,6 +302,8 @@ export class Scheduler {
         this.options.logger.debug({ recipeSet: placement.set.id, reason }, 'placement conflict');
         this.pending.sets.add(placement.set.id);
         for (const systemId of placement.systems.values()) this.pending.systems.add(systemId);
+        // Labs and policies too: a lab silently gone offline conflicts until they are re-read.
+        this.pending.inventory = true;
         this.focus = 'all';
       }
       stats.committed += committed.length;
@@ -405,8 +428,10 @@ export class Scheduler {
       await markProcessed(db, fine, now);
       for (const bump of bumps) {
         // Another scheduler may have processed the set first: then its decision stands.
-        if (!(await bumpPriority(db, bump.set.id, bump.from, bump.to, bump.reason, now)))
+        if (!(await bumpPriority(db, bump.set.id, bump.from, bump.to, bump.reason, now))) {
           this.pending.sets.add(bump.set.id);
+          this.again = true;
+        }
       }
       for (const { setId, reason } of aborts) {
         logger.info({ recipeSet: setId, reason }, 'aborting recipe set');

@@ -228,6 +228,6 @@ export async function abortSet(
   events: SchedulerEvents,
   now: Date,
 ): Promise<void> {
-  await stop(db, { recipeSetId: setId }, 'abort', reason, { now, events });
+  await stop(db, { recipeSetId: setId }, 'abort', reason, { now, events, onlyIfQueued: true });
   await markProcessed(db, [setId], now);
 }

@@ -97,8 +97,6 @@ export class SystemIndex {
   private reservable = new Map<number, Bitset>();
   private reservableEver = new Map<number, Bitset>();
   private labMasks = new Map<string, Bitset>();
-  /** Bumped on every change; lets callers cache per-version results. */
-  version = 0;
 
   constructor(capacity = 1024) {
     this.capacityValue = roundCapacity(capacity);
@@ -141,7 +139,6 @@ export class SystemIndex {
     this.reservable.clear();
     this.reservableEver.clear();
     this.labMasks.clear();
-    this.version++;
   }
 
   /**
@@ -167,7 +164,6 @@ export class SystemIndex {
     this.reservable.clear();
     this.reservableEver.clear();
     this.labMasks.clear();
-    this.version++;
     return grew;
   }
 
@@ -183,7 +179,6 @@ export class SystemIndex {
     this.reservable.clear();
     this.reservableEver.clear();
     this.labMasks.clear();
-    this.version++;
     return slot;
   }
 
@@ -194,7 +189,6 @@ export class SystemIndex {
     if (slot === undefined || !system) return;
     system.userId = userId;
     this.free.set(slot, userId === null);
-    this.version++;
   }
 
   // -------------------------------------------------------------------------------------
@@ -374,13 +368,6 @@ export class SystemIndex {
     }
     cache.set(userId, mask);
     return mask;
-  }
-
-  /** Approximate heap held by the index's bitsets (the facts are measured by the benchmark). */
-  bitsetBytes(): number {
-    const maskCount = 5 + this.byLab.size + this.byOwner.size;
-    const cached = this.leaves.size + this.reservable.size + this.reservableEver.size + this.labMasks.size;
-    return (maskCount + cached) * Math.ceil(this.capacityValue / 32) * 4;
   }
 
   // -------------------------------------------------------------------------------------

@@ -235,7 +235,7 @@ describe('processing', () => {
       where: { recipeTask: { recipe: { recipeSet: { jobId } } } },
     });
     expect(result.message).toMatch(
-      /1 system\(s\) satisfy its <hostRequires> but the job owner may reserve none/,
+      /R:\d+ does not match any system: systems satisfy its <hostRequires> but the job owner may reserve none/,
     );
   });
 
@@ -404,18 +404,22 @@ describe('explain', () => {
     expect((await explain(recipe.id)).body.summary).toBe(`R:${recipe.id} is Waiting on busy.example.com`);
   });
 
-  it('hides the names of systems the caller may not see', async () => {
+  it('counts and names only systems the caller may see', async () => {
     await addSystem(server, 'hidden.example.com', { accessPolicy: [] });
+    await addSystem(server, 'shown.example.com', { status: 'Broken' });
     const jobId = await submit(
       server,
       alice,
       jobXml([[{ hostRequires: '<hostRequires force="hidden.example.com"/>' }]]),
     );
     const recipe = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId } } });
-    const { body } = await explain(recipe.id);
-    expect(body.waiting).toEqual([
-      expect.objectContaining({ reason: 'noPermission', count: 1, examples: [] }),
-    ]);
+    // A filter naming a hidden system learns nothing about it, not even that it exists.
+    expect((await explain(recipe.id)).body).toMatchObject({ systems: 1, matching: 0, waiting: [] });
+    expect((await explain(recipe.id, server.adminToken)).body).toMatchObject({
+      systems: 2,
+      matching: 1,
+      waiting: [expect.objectContaining({ reason: 'noPermission', examples: ['hidden.example.com'] })],
+    });
   });
 
   it('answers 404 for an unknown recipe and 400 for a guest recipe', async () => {

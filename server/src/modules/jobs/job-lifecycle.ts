@@ -25,6 +25,12 @@ export interface LifecycleOptions {
   now?: Date;
   /** Told about systems a finished recipe set released, after the commit, so the scheduler reuses them at once. */
   events?: SchedulerEvents;
+  /**
+   * stop() only: do nothing unless every targeted recipe is still Queued (checked under the
+   * job lock). The scheduler aborts hopeless sets this way, so a set another scheduler has
+   * placed meanwhile is left alone.
+   */
+  onlyIfQueued?: boolean;
 }
 
 /**
@@ -48,6 +54,11 @@ export async function stop(
         : 'recipeSetId' in target
           ? { recipeSetId: target.recipeSetId }
           : { OR: [{ id: target.recipeId }, { hostRecipeId: target.recipeId }] };
+    if (
+      options.onlyIfQueued &&
+      (await tx.recipe.count({ where: { ...recipeFilter, status: { not: 'Queued' } } }))
+    )
+      return jobId;
     const status: Status = kind === 'cancel' ? 'Cancelled' : 'Aborted';
     const reason = message || (kind === 'cancel' ? 'Cancelled' : 'Aborted');
     const tasks = await tx.recipeTask.findMany({

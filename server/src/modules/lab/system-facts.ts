@@ -40,6 +40,15 @@ export async function loadSystemRecords(db: Db, where?: Prisma.SystemWhereInput)
   // $1 is the id list, or null for every system.
   const scope = (column: string) => `($1::int[] IS NULL OR ${column} = ANY($1::int[]))`;
   const q = <T>(sql: string) => db.$queryRawUnsafe<T[]>(sql, ids);
+  // Versions first, facts after: the facts are never older than the version stored with them,
+  // so an edit racing this load shows as a newer date_modified to the scheduler's sweep.
+  const modified = new Map(
+    (
+      await q<{ id: number; date_modified: Date }>(
+        `SELECT id, date_modified FROM system WHERE ${scope('id')}`,
+      )
+    ).map((v) => [v.id, v.date_modified.getTime()]),
+  );
   const [systems, arches, cpus, disks, devices, keyValues, pools, majors, versions, numericKeys] =
     await Promise.all([
       q<SystemRow>(
@@ -133,7 +142,7 @@ export async function loadSystemRecords(db: Db, where?: Prisma.SystemWhereInput)
       loanedToId: row.loaned_to_id,
       labControllerId: lab ? row.lab_controller_id : null,
       activeAccessPolicyId: row.active_access_policy_id,
-      modifiedAt: row.date_modified.getTime(),
+      modifiedAt: modified.get(row.id) ?? row.date_modified.getTime(),
       facts: {
         fqdn: row.fqdn,
         type: row.type as SystemFacts['type'],
