@@ -24,11 +24,9 @@
  * prototype's 136 (perf-reliability.md §3.2).
  */
 import pg from 'pg';
-import {
-  compileHostFilter,
-  parseHostRequires,
-  type SystemFacts,
-} from '../../common/src/host-filter/index.js';
+import { MATCH_ALL, parseHostRequires, type SystemFacts } from '../../common/src/host-filter/index.js';
+import { Bitset } from '../../server/src/scheduler/bitset.js';
+import { SystemIndex } from '../../server/src/scheduler/system-index.js';
 
 // ---------------------------------------------------------------------------------------
 // API
@@ -877,43 +875,6 @@ const hex2 = (n: number) => (n & 255).toString(16).padStart(2, '0');
 // ---------------------------------------------------------------------------------------
 // Candidate counting: bitsets over systems, one per distinct leaf, from the filter engine
 
-class Bits {
-  constructor(readonly words: Uint32Array) {}
-  static empty(n: number): Bits {
-    return new Bits(new Uint32Array((n + 31) >>> 5));
-  }
-  copy(): Bits {
-    return new Bits(this.words.slice());
-  }
-  and(other: Bits): Bits {
-    const w = this.words;
-    for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) & (other.words[i] as number);
-    return this;
-  }
-  or(other: Bits): Bits {
-    const w = this.words;
-    for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) | (other.words[i] as number);
-    return this;
-  }
-  andNot(other: Bits): Bits {
-    const w = this.words;
-    for (let i = 0; i < w.length; i++) w[i] = (w[i] as number) & ~(other.words[i] as number);
-    return this;
-  }
-  set(i: number): void {
-    this.words[i >>> 5] = (this.words[i >>> 5] as number) | (1 << (i & 31));
-  }
-  count(): number {
-    let total = 0;
-    for (let v of this.words) {
-      v = v - ((v >>> 1) & 0x55555555);
-      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      total += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) as number;
-    }
-    return total;
-  }
-}
-
 /** A predicate: one filter element (in its `<system>`/`<cpu>` context), or and/or/not of them. */
 type Pred =
   | { kind: 'leaf'; context: 'host' | 'system' | 'cpu'; xml: string }
@@ -925,30 +886,46 @@ const leafCount = (p: Pred): number =>
 const wrap = (p: Extract<Pred, { kind: 'leaf' }>) =>
   p.context === 'host' ? p.xml : `<${p.context}>${p.xml}</${p.context}>`;
 
+/**
+ * Candidate counting with the scheduler's own index (server/src/scheduler/system-index.ts:
+ * one cached bitset per distinct leaf), so the counts are the scheduler's. Slot i is system i.
+ */
 class Matcher {
-  private readonly leaves = new Map<string, Bits>();
-  /** Per key: systems grouped by their values of it. */
-  private readonly byValues = new Map<
-    string,
-    Map<string, { values: readonly string[]; systems: number[] }>
-  >();
-  readonly all: Bits;
+  private readonly index = new SystemIndex();
+  private readonly leaves = new Map<string, Bitset>();
+  readonly all: Bitset;
 
-  constructor(private readonly facts: readonly SystemFacts[]) {
-    this.all = Bits.empty(facts.length);
-    for (let i = 0; i < facts.length; i++) this.all.set(i);
+  constructor(facts: readonly SystemFacts[]) {
+    this.index.upsert(
+      facts.map((f, i) => ({
+        id: i + 1,
+        ownerId: 0,
+        userId: null,
+        loanedToId: null,
+        labControllerId: null,
+        activeAccessPolicyId: null,
+        modifiedAt: 0,
+        facts: f,
+      })),
+    );
+    this.all = this.index.matching(MATCH_ALL.root);
+  }
+
+  /** Every bitset combined with this matcher's must have this capacity. */
+  get capacity(): number {
+    return this.index.capacity;
   }
 
   /** Systems satisfying every predicate (a new bitset). */
-  match(preds: readonly Pred[]): Bits {
+  match(preds: readonly Pred[]): Bitset {
     const out = this.all.copy();
     for (const p of preds) out.and(this.bits(p));
     return out;
   }
 
-  private bits(p: Pred): Bits {
+  private bits(p: Pred): Bitset {
     if (p.kind === 'or') {
-      const out = Bits.empty(this.facts.length);
+      const out = new Bitset(this.capacity);
       for (const c of p.children) out.or(this.bits(c));
       return out;
     }
@@ -959,40 +936,10 @@ class Matcher {
       const parsed = parseHostRequires(xml);
       if (!parsed.ok)
         throw new Error(`synthetic filter does not parse: ${xml}: ${parsed.errors[0]?.message}`);
-      const predicate = compileHostFilter(parsed.filter);
-      const root = parsed.filter.root;
-      bits = Bits.empty(this.facts.length);
-      if (root.kind === 'keyValue') {
-        // A key-value leaf reads nothing but the key's values: evaluate it once per distinct
-        // list of values (a system standing in for all that share it), not once per system.
-        for (const { values, systems } of this.groups(root.key).values()) {
-          const first = this.facts[systems[0] as number] as SystemFacts;
-          if (predicate({ ...first, keyValues: new Map([[root.key, values]]) })) {
-            for (const i of systems) bits.set(i);
-          }
-        }
-      } else {
-        for (let i = 0; i < this.facts.length; i++) if (predicate(this.facts[i] as SystemFacts)) bits.set(i);
-      }
+      bits = this.index.matching(parsed.filter.root);
       this.leaves.set(xml, bits);
     }
     return bits;
-  }
-
-  private groups(key: string) {
-    let groups = this.byValues.get(key);
-    if (!groups) {
-      groups = new Map();
-      this.facts.forEach((f, i) => {
-        const values = f.keyValues.get(key) ?? [];
-        const id = values.join('\n');
-        const group = groups?.get(id);
-        if (group) group.systems.push(i);
-        else groups?.set(id, { values, systems: [i] });
-      });
-      this.byValues.set(key, groups);
-    }
-    return groups;
   }
 }
 
@@ -1242,7 +1189,6 @@ async function generateQueue(
   busy.start();
   const rnd = new Random(o.seed, 'queue');
   const { systems } = ctx;
-  const n = systems.length;
   const matcher = new Matcher(factsOf(ctx, refs.numericKeys));
 
   const textVocab = new Map<KeyName, string[]>();
@@ -1261,7 +1207,7 @@ async function generateQueue(
     (_, u) => new Set(ctx.groups.flatMap((g, gi) => (g.members.includes(u) ? [gi] : []))),
   );
   const reservable = ctx.users.map((_, u) => {
-    const bits = Bits.empty(n);
+    const bits = new Bitset(matcher.capacity);
     systems.forEach((s, i) => {
       const p = s.policy;
       const granted =
@@ -1276,10 +1222,10 @@ async function generateQueue(
   });
   // Anchors: Automated systems the user may reserve, and the same per lab.
   const anchors = reservable.map((bits) =>
-    systems.flatMap((s, i) => (s.status === 'Automated' && hasBit(bits, i) ? [i] : [])),
+    systems.flatMap((s, i) => (s.status === 'Automated' && bits.has(i) ? [i] : [])),
   );
   const labBits = ctx.labs.map((_, lab) => {
-    const bits = Bits.empty(n);
+    const bits = new Bitset(matcher.capacity);
     systems.forEach((s, i) => s.lab === lab && bits.set(i));
     return bits;
   });
@@ -1337,7 +1283,7 @@ async function generateQueue(
   for (const [j, job] of jobs.entries()) {
     await busy.slice();
     const ownerAnchors = anchors[job.owner] as number[];
-    const ownerBits = reservable[job.owner] as Bits;
+    const ownerBits = reservable[job.owner] as Bitset;
     for (const [position, setIndex] of job.sets.entries()) {
       const size = sizes[setIndex] as number;
       const set: PlanSet = { job: j, position, priority: rnd.weighted(PRIORITIES), recipes: [] };
@@ -1378,8 +1324,6 @@ async function generateQueue(
   busy.stop();
   return { jobs, sets, recipes };
 }
-
-const hasBit = (bits: Bits, i: number) => (((bits.words[i >>> 5] as number) >>> (i & 31)) & 1) === 1;
 
 /** What a predicate constrains (element, and key for key_value), so a recipe asks each thing once. */
 function subjects(p: Pred): string[] {
@@ -1432,8 +1376,8 @@ function drawSet(
   systems: readonly PlanSystem[],
   size: number,
   ownerAnchors: readonly number[],
-  ownerBits: Bits,
-  labBits: readonly Bits[],
+  ownerBits: Bitset,
+  labBits: readonly Bitset[],
   byArch: Map<Arch, number[]>,
 ) {
   const pool = ownerAnchors.length ? ownerAnchors : systems.map((_, i) => i);
@@ -1449,8 +1393,13 @@ function drawSet(
           ? []
           : pool.filter((i) => systems[i]?.lab === first.lab && systems[i]?.arch === first.arch);
     }
-    const drawn: { preds: Pred[]; anchor: PlanSystem; bits: Bits; candidates: number; reservable: number }[] =
-      [];
+    const drawn: {
+      preds: Pred[];
+      anchor: PlanSystem;
+      bits: Bitset;
+      candidates: number;
+      reservable: number;
+    }[] = [];
     for (let k = 0; k < size; k++) {
       const previous = drawn[k - 1];
       // Multi-host jobs often give every machine the same requirements: 60 % repeat them.
