@@ -1,7 +1,8 @@
 /**
- * A recipe's filter as the scheduler applies it, shared by the scheduler and the explain
- * API so the two cannot disagree: the user's `<hostRequires>`, Beaker's implicit system
- * type, and compatibility with the recipe's distro tree (arch, no exclusion of its OS).
+ * A recipe as the scheduler sees it (its filter and, for queued sets, its candidate bitset),
+ * shared by the scheduler and the explain API so the two cannot disagree. The filter: the
+ * user's `<hostRequires>`, Beaker's implicit system type, and compatibility with the
+ * recipe's distro tree (arch, no exclusion of its OS).
  */
 import {
   hostFilterFromStore,
@@ -10,7 +11,10 @@ import {
   type HostFilter,
   type HostNode,
 } from '../../../common/src/host-filter/index.js';
-import type { IndexedTree } from './system-index.js';
+import { compileHostFilter } from '../../../common/src/host-filter/index.js';
+import type { QueuedRecipe, QueuedSet } from './planner.js';
+import type { QueuedSetRow } from './store.js';
+import type { IndexedTree, SystemIndex } from './system-index.js';
 
 /** What a stored filter that no longer parses means: nothing matches, and explain says why. */
 const NEVER: HostFilter = Object.freeze({
@@ -46,4 +50,41 @@ export function recipeFilter(parsed: HostFilter | null, tree: IndexedTree | unde
     ...(tree.osMinor ? { osMinor: tree.osMinor } : {}),
   };
   return { ...parsed, root: { kind: 'and', children: [parsed.root, compatible] } };
+}
+
+/** A queued recipe set as the planner works on it: machine recipes with their filters and candidate bitsets. */
+export function queuedSet(row: QueuedSetRow, index: SystemIndex, filters: FilterCache): QueuedSet {
+  const guestsOf = new Map<number, { id: number; distroTreeId: number | null }[]>();
+  for (const recipe of row.recipes) {
+    if (recipe.kind !== 'guest' || recipe.hostRecipeId === null) continue;
+    guestsOf.set(recipe.hostRecipeId, [...(guestsOf.get(recipe.hostRecipeId) ?? []), recipe]);
+  }
+  const recipes: QueuedRecipe[] = [];
+  for (const recipe of row.recipes) {
+    if (recipe.kind !== 'machine') continue;
+    const guests = guestsOf.get(recipe.id) ?? [];
+    const treeIds = [recipe.distroTreeId, ...guests.map((g) => g.distroTreeId)].filter(
+      (id): id is number => id !== null,
+    );
+    const tree = recipe.distroTreeId === null ? undefined : index.tree(recipe.distroTreeId);
+    const filter = recipeFilter(filters.machineFilter(recipe.hostRequiresXml, recipe.hostFilter), tree);
+    recipes.push({
+      id: recipe.id,
+      filter,
+      predicate: compileHostFilter(filter),
+      force: recipe.hostRequiresForce !== null,
+      autopick: recipe.autopickRandom,
+      treeIds,
+      guestIds: guests.map((g) => g.id),
+      bits: index.matching(filter.root),
+    });
+  }
+  return {
+    id: row.id,
+    jobId: row.jobId,
+    ownerId: row.ownerId,
+    priority: row.priority,
+    processed: row.processed,
+    recipes,
+  };
 }

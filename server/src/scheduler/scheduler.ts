@@ -11,7 +11,6 @@
  */
 import type { Logger } from 'pino';
 import type { Priority } from '../../../common/src/domain/status.js';
-import { compileHostFilter } from '../../../common/src/host-filter/index.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
 import { Bitset } from './bitset.js';
@@ -36,9 +35,8 @@ import {
   loadSystemVersions,
   markProcessed,
   setIdsOfRecipes,
-  type QueuedSetRow,
 } from './store.js';
-import { FilterCache, recipeFilter } from './recipe-filter.js';
+import { FilterCache, queuedSet } from './recipe-filter.js';
 import { SystemIndex } from './system-index.js';
 
 export interface SchedulerOptions {
@@ -195,7 +193,7 @@ export class Scheduler {
     this.index.setContext(context);
     this.index.upsert(systems);
     this.sets.clear();
-    for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
+    for (const row of rows) this.sets.set(row.id, queuedSet(row, this.index, this.filters));
     this.ordered = undefined;
     this.focus = 'all';
     this.loaded = true;
@@ -362,7 +360,7 @@ export class Scheduler {
       const ids = [...pending.sets];
       const rows = await loadQueuedSets(db, ids);
       for (const id of ids) this.sets.delete(id);
-      for (const row of rows) this.sets.set(row.id, this.toQueuedSet(row));
+      for (const row of rows) this.sets.set(row.id, queuedSet(row, this.index, this.filters));
       if (rows.length) this.ordered = undefined;
       const focus = this.focus;
       if (focus !== 'all') for (const row of rows) focus.sets.add(row.id);
@@ -437,45 +435,6 @@ export class Scheduler {
         logger.info({ recipeSet: setId, reason }, 'aborting recipe set');
         await abortSet(db, setId, reason, this.options.events ?? noSchedulerEvents, now);
       }
-    };
-  }
-
-  private toQueuedSet(row: QueuedSetRow): QueuedSet {
-    const guestsOf = new Map<number, { id: number; distroTreeId: number | null }[]>();
-    for (const recipe of row.recipes) {
-      if (recipe.kind !== 'guest' || recipe.hostRecipeId === null) continue;
-      guestsOf.set(recipe.hostRecipeId, [...(guestsOf.get(recipe.hostRecipeId) ?? []), recipe]);
-    }
-    const recipes: QueuedRecipe[] = [];
-    for (const recipe of row.recipes) {
-      if (recipe.kind !== 'machine') continue;
-      const guests = guestsOf.get(recipe.id) ?? [];
-      const treeIds = [recipe.distroTreeId, ...guests.map((g) => g.distroTreeId)].filter(
-        (id): id is number => id !== null,
-      );
-      const tree = recipe.distroTreeId === null ? undefined : this.index.tree(recipe.distroTreeId);
-      const filter = recipeFilter(
-        this.filters.machineFilter(recipe.hostRequiresXml, recipe.hostFilter),
-        tree,
-      );
-      recipes.push({
-        id: recipe.id,
-        filter,
-        predicate: compileHostFilter(filter),
-        force: recipe.hostRequiresForce !== null,
-        autopick: recipe.autopickRandom,
-        treeIds,
-        guestIds: guests.map((g) => g.id),
-        bits: this.index.matching(filter.root),
-      });
-    }
-    return {
-      id: row.id,
-      jobId: row.jobId,
-      ownerId: row.ownerId,
-      priority: row.priority,
-      processed: row.processed,
-      recipes,
     };
   }
 }
