@@ -11,7 +11,7 @@ import {
   type HostFilter,
   type HostNode,
 } from '../../../common/src/host-filter/index.js';
-import { compileHostFilter } from '../../../common/src/host-filter/index.js';
+import { compileHostFilter, type HostPredicate } from '../../../common/src/host-filter/index.js';
 import type { QueuedRecipe, QueuedSet } from './planner.js';
 import type { QueuedSetRow } from './store.js';
 import type { IndexedTree, SystemIndex } from './system-index.js';
@@ -71,7 +71,7 @@ export function queuedSet(row: QueuedSetRow, index: SystemIndex, filters: Filter
     recipes.push({
       id: recipe.id,
       filter,
-      predicate: compileHostFilter(filter),
+      predicate: compiledOnFirstUse(filter),
       force: recipe.hostRequiresForce !== null,
       autopick: recipe.autopickRandom,
       treeIds,
@@ -87,4 +87,14 @@ export function queuedSet(row: QueuedSetRow, index: SystemIndex, filters: Filter
     processed: row.processed,
     recipes,
   };
+}
+
+/**
+ * The recipe's predicate is needed only when a system changes under a loaded queue; a cold
+ * start builds 10,000 recipes' bitsets from the index's cached leaves and would otherwise
+ * compile every filter for nothing.
+ */
+function compiledOnFirstUse(filter: HostFilter): HostPredicate {
+  let compiled: HostPredicate | undefined;
+  return (facts) => (compiled ??= compileHostFilter(filter))(facts);
 }

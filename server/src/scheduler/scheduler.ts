@@ -14,7 +14,7 @@ import type { Priority } from '../../../common/src/domain/status.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
 import { Bitset } from './bitset.js';
-import { commitPlacements } from './commit.js';
+import { commitBatches, commitPlacements } from './commit.js';
 import {
   compareSets,
   planPass,
@@ -265,12 +265,7 @@ export class Scheduler {
     );
     const t3 = performance.now();
     stats.planned = placements.length;
-    // Batches hold disjoint systems and lock jobs, then systems, in id order, so a few can
-    // commit at once: a cold pass writes thousands of sets, and most of a commit's time is
-    // round trips to PostgreSQL.
-    const batches: Placement[][] = [];
-    for (let i = 0; i < placements.length; i += this.batchSize)
-      batches.push(placements.slice(i, i + this.batchSize));
+    const batches = commitBatches(placements, this.batchSize);
     const commitBatch = async (batch: Placement[]) => {
       const started = performance.now();
       let result: Awaited<ReturnType<typeof commitPlacements>>;
@@ -438,3 +433,4 @@ export class Scheduler {
     };
   }
 }
+
