@@ -19,7 +19,12 @@ describe('commitBatches', () => {
         batchOfJob.set(p.set.jobId, i);
       }),
     );
-    expect(batches.flat().map((p) => p.set.id).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(
+      batches
+        .flat()
+        .map((p) => p.set.id)
+        .sort(),
+    ).toEqual([1, 2, 3, 4, 5]);
     expect(batches.map((b) => b.map((p) => p.set.id))).toEqual([[1, 4], [2, 3], [5]]);
   });
 
