@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start: installs what is missing, starts PostgreSQL and Redis, creates the `erlen`
 # database, an admin account and a demo lab, writes .erlen/quickstart.env for the CLI, and
-# runs the scheduler and the server in the foreground (Ctrl-C stops both).
+# runs the scheduler, the demo lab's lab controller and the server in the foreground
+# (Ctrl-C stops them all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,9 @@ if ! psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname
 fi
 
 bootstrap=$(node dist/server/src/admin-cli.js bootstrap --username admin --demo-lab)
-token=$(printf '%s' "$bootstrap" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.parse(s).token))")
+field() { printf '%s' "$bootstrap" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.parse(s)['$1']??''))"; }
+token=$(field token)
+lab_token=$(field labToken)
 (umask 077 && printf 'export ERLEN_URL=%s\nexport ERLEN_TOKEN=%s\n' "$url" "$token" > .erlen/quickstart.env)
 
 cat <<MSG
@@ -32,6 +35,7 @@ cat <<MSG
   Erlen is starting at ${url}
     API docs:      ${url}/docs      (OpenAPI: ${url}/openapi.json)
     Demo lab:      lab1.erlen.test with systems sim1..sim4.lab1.erlen.test (virtual power)
+    Lab controller: netboot files in .erlen/tftp, simulated power states in .erlen/power
     CLI, from another terminal in this folder:
       source .erlen/quickstart.env
       npx erlen system-list
@@ -39,8 +43,16 @@ cat <<MSG
       npx erlen job-list --mine
 
 MSG
-# The scheduler runs beside the server; both stop with Ctrl-C (or when the server exits).
+# The scheduler and the lab controller run beside the server; all stop with Ctrl-C (or
+# when the server exits).
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 node dist/server/src/scheduler-main.js &
-scheduler_pid=$!
-trap 'kill "$scheduler_pid" 2>/dev/null || true' EXIT
+pids+=($!)
+if [ -n "$lab_token" ]; then
+  mkdir -p .erlen/tftp .erlen/power
+  ERLEN_SERVER_URL="$url" ERLEN_LC_TOKEN="$lab_token" ERLEN_TFTP_ROOT="$PWD/.erlen/tftp" \
+    ERLEN_VIRTUAL_POWER_DIR="$PWD/.erlen/power" node dist/lab-controller/src/main.js &
+  pids+=($!)
+fi
 node dist/server/src/main.js

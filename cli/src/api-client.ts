@@ -82,6 +82,10 @@ export class ApiClient {
     return this.json('PATCH', `/recipesets/${id}`, jsonBody({ priority }));
   }
 
+  powerSystem(fqdn: string, action: string): Promise<{ commands: number[] }> {
+    return this.json('POST', `/systems/${encodeURIComponent(fqdn)}/power`, jsonBody({ action }));
+  }
+
   setJobPriority(id: number, priority: string): Promise<JobPriorityChange> {
     return this.json('PATCH', `/jobs/${id}`, jsonBody({ priority }));
   }

@@ -12,6 +12,7 @@ import { registerJobWatch } from './commands/job-watch.js';
 import { registerLabController } from './commands/labcontroller.js';
 import { registerSystemCreate } from './commands/system-create.js';
 import { registerSystemList } from './commands/system-list.js';
+import { registerSystemPower } from './commands/system-power.js';
 import { registerWhoami } from './commands/whoami.js';
 import { CommandContext, type CliDeps } from './context.js';
 import { EXIT_OK, EXIT_USAGE } from './errors.js';
@@ -46,6 +47,7 @@ export function buildProgram(ctx: CommandContext, version = '0.0.0'): Command {
   registerLabController(program, ctx);
   registerSystemCreate(program, ctx);
   registerSystemList(program, ctx);
+  registerSystemPower(program, ctx);
   registerDistroTreesImport(program, ctx);
   registerWhoami(program, ctx);
   return program;

@@ -30,6 +30,10 @@ const defaultStatus = {
   INVALID_TRANSITION: 409,
   NO_MATCHING_DISTRO: 400,
   CONFIG_INVALID: 500,
+  /** A power script failed (lab controller). */
+  POWER_FAILED: 502,
+  /** A distro tree image could not be downloaded (lab controller); says nothing about the system. */
+  IMAGE_FETCH_FAILED: 502,
   INTERNAL: 500,
 } as const;
 

@@ -10,9 +10,13 @@ import { authPlugin } from './http/auth-plugin.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { jobRoutes } from './modules/jobs/jobs.routes.js';
+import { commandRoutes } from './modules/lab/commands.routes.js';
 import { labRoutes } from './modules/lab/lab.routes.js';
 import { schedulingRoutes } from './modules/scheduling/scheduling.routes.js';
 import { SecretBox } from './security/secret-box.js';
+
+/** How long requests in flight may run on after close() before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 export interface AppDeps {
   config: ServerConfig;
@@ -28,6 +32,13 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Shutdown waits for requests in flight, but not for ever: a keep-alive socket that never sent
+  // a request (a client's pool opens them ahead) would otherwise hold close() until Node's
+  // headers timeout, a minute later.
+  app.addHook('preClose', async () => {
+    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  });
 
   // Job XML arrives as text; the XML layer does its own hardened parsing.
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) =>
@@ -67,7 +78,16 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
 
   await app.register(accountRoutes, { db, sessionHours: config.sessionHours });
   await app.register(jobRoutes, { db, events, publicUrl: config.publicUrl });
-  await app.register(labRoutes, { db, events, secrets: new SecretBox(config.secretKey) });
-  await app.register(schedulingRoutes, { db, labOfflineAfterMs: config.labOfflineAfterSeconds * 1000 });
+  const secrets = new SecretBox(config.secretKey);
+  const labOfflineAfterMs = config.labOfflineAfterSeconds * 1000;
+  await app.register(labRoutes, { db, events, secrets });
+  await app.register(commandRoutes, {
+    db,
+    events,
+    secrets,
+    databaseUrl: config.databaseUrl,
+    labOfflineAfterMs,
+  });
+  await app.register(schedulingRoutes, { db, labOfflineAfterMs });
   return app;
 }

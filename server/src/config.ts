@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { Type, type Static, type TSchema } from 'typebox';
-import { Value } from 'typebox/value';
-import { ErlenError } from '../../common/src/errors.js';
+import { Type, type Static } from 'typebox';
+import { loadConfig, LogLevel } from '../../common/src/config-validation.js';
 
 /**
  * Server configuration: an optional JSON file (ERLEN_CONFIG_FILE) overlaid by environment
@@ -20,15 +18,7 @@ export const ServerConfigSchema = Type.Object({
   bodyLimit: Type.Integer({ minimum: 1024 }),
   /** Prefix of BullMQ queues, so several deployments (or test files) can share one Redis. */
   queuePrefix: Type.String({ minLength: 1 }),
-  logLevel: Type.Union([
-    Type.Literal('fatal'),
-    Type.Literal('error'),
-    Type.Literal('warn'),
-    Type.Literal('info'),
-    Type.Literal('debug'),
-    Type.Literal('trace'),
-    Type.Literal('silent'),
-  ]),
+  logLevel: LogLevel,
   sessionHours: Type.Integer({ minimum: 1 }),
   /** A lab controller silent for this long is offline: the scheduler gives its systems no new work. */
   labOfflineAfterSeconds: Type.Integer({ minimum: 1 }),
@@ -67,41 +57,16 @@ const defaults: Partial<ServerConfig> = {
 export function loadServerConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<ServerConfig> = {},
-) {
-  const fromFile = env.ERLEN_CONFIG_FILE ? readConfigFile(env.ERLEN_CONFIG_FILE) : {};
-  const fromEnv: Record<string, unknown> = {};
-  for (const [key, name] of Object.entries(envNames)) {
-    const value = env[name];
-    if (value !== undefined && value !== '')
-      fromEnv[key] = /^(port|bodyLimit|sessionHours|labOfflineAfterSeconds|schedulerSweepMs)$/.test(key)
-        ? Number(value)
-        : value;
-  }
-  const merged: Record<string, unknown> = { ...defaults, ...fromFile, ...fromEnv, ...overrides };
-  merged.publicUrl ??= `http://${merged.host === '0.0.0.0' ? '127.0.0.1' : merged.host}:${merged.port}/`;
-  return validateConfig(ServerConfigSchema, merged, envNames);
-}
-
-export function readConfigFile(path: string): Record<string, unknown> {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new ErlenError('CONFIG_INVALID', `cannot read config file ${path}: ${(error as Error).message}`);
-  }
-}
-
-export function validateConfig<T extends TSchema>(
-  schema: T,
-  value: Record<string, unknown>,
-  names: Record<string, string>,
-): Static<T> {
-  if (Value.Check(schema, value)) return value as Static<T>;
-  const problems = [...Value.Errors(schema, value)].map((error) => {
-    const key =
-      error.instancePath.replace(/^\//, '') ||
-      String((error.params as { requiredProperties?: string[] })?.requiredProperties?.[0] ?? '');
-    const name = names[key] ? `${key} (${names[key]})` : key;
-    return `${name}: ${error.message}`;
+): ServerConfig {
+  return loadConfig({
+    schema: ServerConfigSchema,
+    envNames,
+    defaults,
+    env,
+    file: env.ERLEN_CONFIG_FILE,
+    overrides,
+    complete(merged) {
+      merged.publicUrl ??= `http://${merged.host === '0.0.0.0' ? '127.0.0.1' : merged.host}:${merged.port}/`;
+    },
   });
-  throw new ErlenError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`);
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db/prisma.js';
+import { issueApiToken } from './modules/accounts/accounts.service.js';
 import { createLabController, createSystem, importDistroTree } from './modules/lab/inventory.service.js';
 import type { Actor } from './security/actor.js';
 import type { SecretBox } from './security/secret-box.js';
@@ -10,11 +11,12 @@ export const DEMO_DISTRO = 'ErlenLinux-1.0';
  * A small lab for trying Erlen out: one lab controller, a live distro tree and four
  * simulated systems with the `virtual` power type, shared with everybody. Idempotent.
  */
-export async function seedDemoLab(db: Db, admin: Actor, secrets: SecretBox): Promise<{ labToken?: string }> {
-  let labToken: string | undefined;
-  if (!(await db.labController.findUnique({ where: { fqdn: DEMO_LAB } }))) {
-    labToken = (await createLabController(db, DEMO_LAB)).token;
-  }
+export async function seedDemoLab(db: Db, admin: Actor, secrets: SecretBox): Promise<{ labToken: string }> {
+  const existing = await db.labController.findUnique({ where: { fqdn: DEMO_LAB } });
+  // Each start of the quick-start lab gets a fresh token for its lab controller daemon.
+  const labToken = existing
+    ? (await issueApiToken(db, existing.userId, 'quick start')).token
+    : (await createLabController(db, DEMO_LAB)).token;
   await importDistroTree(db, admin, {
     name: DEMO_DISTRO,
     osMajor: 'ErlenLinux1',

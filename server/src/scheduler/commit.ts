@@ -251,7 +251,7 @@ async function writeAssignments(tx: Tx, placements: readonly Placement[], state:
        INSERT INTO command (system_id, lab_controller_id, service, action, installation_id, quiescent_period,
                             queue_time)
        SELECT m.system_id, m.lab_id, 'Scheduler', a.action::command_action,
-              CASE WHEN a.action = 'configure_netboot' THEN inst.id END,
+              inst.id,
               CASE WHEN a.action IN ('off', 'on') THEN m.quiescent END, $9
          FROM m JOIN inst ON inst.recipe_id = m.recipe_id
         CROSS JOIN (VALUES (1, 'clear_logs'), (2, 'configure_netboot'), (3, 'off'), (4, 'on')) AS a(n, action)

@@ -39,3 +39,27 @@ export function canViewPower(
         (rule.userId === null && rule.groupId === null)),
   );
 }
+
+/**
+ * Who may power a system (Beaker's can_power): admins, the owner, whoever has it reserved
+ * now, and `control_system` grantees of its access policy.
+ */
+export function canPower(
+  actor: Actor,
+  system: {
+    ownerId: number;
+    userId: number | null;
+    activeAccessPolicy: {
+      rules: { permission: string; userId: number | null; groupId: number | null }[];
+    } | null;
+  },
+): boolean {
+  if (actor.admin || system.ownerId === actor.userId || system.userId === actor.userId) return true;
+  return (system.activeAccessPolicy?.rules ?? []).some(
+    (rule) =>
+      rule.permission === 'control_system' &&
+      (rule.userId === actor.userId ||
+        (rule.groupId !== null && actor.groupIds.has(rule.groupId)) ||
+        (rule.userId === null && rule.groupId === null)),
+  );
+}

@@ -1,0 +1,60 @@
+import { Type, type Static } from 'typebox';
+import { loadConfig, LogLevel } from '../../common/src/config-validation.js';
+
+/**
+ * Lab controller configuration: an optional JSON file (ERLEN_LC_CONFIG_FILE, e.g.
+ * /etc/erlen/lab-controller.json) overlaid by environment variables, validated at start.
+ */
+export const LabControllerConfigSchema = Type.Object({
+  /** The central server's base URL. */
+  serverUrl: Type.String({ pattern: '^https?://' }),
+  /** The lab controller account's API token (from POST /labcontrollers). */
+  token: Type.String({ minLength: 1 }),
+  /** Where netboot files go; the lab's TFTP server serves this directory. */
+  tftpRoot: Type.String({ minLength: 1 }),
+  /** Site power scripts that override the built-in ones of the same name (Beaker: /etc/beaker/power-scripts). */
+  powerScriptsDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** State directory of the `virtual` power type (simulated systems). */
+  virtualPowerDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** How long one poll may wait on the server for new commands. */
+  pollWaitSeconds: Type.Integer({ minimum: 0, maximum: 30 }),
+  /** Tries per power command before it fails (Beaker's POWER_ATTEMPTS). */
+  powerAttempts: Type.Integer({ minimum: 1, maximum: 20 }),
+  /** Back-off base: try n waits a random time between base·2^(n-1) and base·2^n. */
+  retryBaseMs: Type.Integer({ minimum: 1 }),
+  /** One power script's time limit. */
+  powerTimeoutSeconds: Type.Integer({ minimum: 1 }),
+  logLevel: LogLevel,
+});
+export type LabControllerConfig = Static<typeof LabControllerConfigSchema>;
+
+const envNames: Record<keyof LabControllerConfig, string> = {
+  serverUrl: 'ERLEN_SERVER_URL',
+  token: 'ERLEN_LC_TOKEN',
+  tftpRoot: 'ERLEN_TFTP_ROOT',
+  powerScriptsDir: 'ERLEN_POWER_SCRIPTS_DIR',
+  virtualPowerDir: 'ERLEN_VIRTUAL_POWER_DIR',
+  pollWaitSeconds: 'ERLEN_LC_POLL_WAIT_SECONDS',
+  powerAttempts: 'ERLEN_POWER_ATTEMPTS',
+  retryBaseMs: 'ERLEN_LC_RETRY_BASE_MS',
+  powerTimeoutSeconds: 'ERLEN_POWER_TIMEOUT_SECONDS',
+  logLevel: 'ERLEN_LOG_LEVEL',
+};
+
+const defaults: Partial<LabControllerConfig> = {
+  pollWaitSeconds: 25,
+  powerAttempts: 5,
+  retryBaseMs: 1000,
+  powerTimeoutSeconds: 300,
+  logLevel: 'info',
+};
+
+export function loadLabControllerConfig(env: NodeJS.ProcessEnv = process.env): LabControllerConfig {
+  return loadConfig({
+    schema: LabControllerConfigSchema,
+    envNames,
+    defaults,
+    env,
+    file: env.ERLEN_LC_CONFIG_FILE,
+  });
+}
