@@ -11,6 +11,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { jobRoutes } from './modules/jobs/jobs.routes.js';
 import { commandRoutes } from './modules/lab/commands.routes.js';
+import { harnessRoutes } from './modules/lab/harness.routes.js';
 import { labRoutes } from './modules/lab/lab.routes.js';
 import { schedulingRoutes } from './modules/scheduling/scheduling.routes.js';
 import { SecretBox } from './security/secret-box.js';
@@ -88,6 +89,7 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
     databaseUrl: config.databaseUrl,
     labOfflineAfterMs,
   });
+  await app.register(harnessRoutes, { db, events });
   await app.register(schedulingRoutes, { db, labOfflineAfterMs });
   return app;
 }
