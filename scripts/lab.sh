@@ -35,7 +35,8 @@ cat <<MSG
   Erlen is starting at ${url}
     API docs:      ${url}/docs      (OpenAPI: ${url}/openapi.json)
     Demo lab:      lab1.erlen.test with systems sim1..sim4.lab1.erlen.test (virtual power)
-    Lab controller: netboot files in .erlen/tftp, simulated power states in .erlen/power
+    Lab controller: netboot files in .erlen/tftp, simulated power states in .erlen/power,
+                    harness API at http://127.0.0.1:${ERLEN_HARNESS_PORT:-8000} (logs in .erlen/logs)
     CLI, from another terminal in this folder:
       source .erlen/quickstart.env
       npx erlen system-list
@@ -50,9 +51,11 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 node dist/server/src/scheduler-main.js &
 pids+=($!)
 if [ -n "$lab_token" ]; then
-  mkdir -p .erlen/tftp .erlen/power
+  mkdir -p .erlen/tftp .erlen/power .erlen/logs
   ERLEN_SERVER_URL="$url" ERLEN_LC_TOKEN="$lab_token" ERLEN_TFTP_ROOT="$PWD/.erlen/tftp" \
-    ERLEN_VIRTUAL_POWER_DIR="$PWD/.erlen/power" node dist/lab-controller/src/main.js &
+    ERLEN_VIRTUAL_POWER_DIR="$PWD/.erlen/power" ERLEN_LC_LOG_DIR="$PWD/.erlen/logs" \
+    ERLEN_HARNESS_HOST=127.0.0.1 ERLEN_HARNESS_PORT="${ERLEN_HARNESS_PORT:-8000}" \
+    node dist/lab-controller/src/main.js &
   pids+=($!)
 fi
 node dist/server/src/main.js

@@ -25,6 +25,8 @@ const defaultStatus = {
   INVALID_FILTER: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  /** A per-recipe limit (results, log files) is reached; harnesses must not retry. */
+  LIMIT_EXCEEDED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   INVALID_TRANSITION: 409,
@@ -34,6 +36,8 @@ const defaultStatus = {
   POWER_FAILED: 502,
   /** A distro tree image could not be downloaded (lab controller); says nothing about the system. */
   IMAGE_FETCH_FAILED: 502,
+  /** A service this one relays to cannot be reached now; retry later. */
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

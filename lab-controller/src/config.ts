@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Type, type Static } from 'typebox';
 import { loadConfig, LogLevel } from '../../common/src/config-validation.js';
 
@@ -24,6 +25,13 @@ export const LabControllerConfigSchema = Type.Object({
   retryBaseMs: Type.Integer({ minimum: 1 }),
   /** One power script's time limit. */
   powerTimeoutSeconds: Type.Integer({ minimum: 1 }),
+  /** Where harnesses' logs are stored (Beaker's CACHEPATH); served back by the harness API. */
+  logDir: Type.String({ minLength: 1 }),
+  /** The harness API (Beaker's beaker-proxy) listens here. */
+  harnessHost: Type.String({ minLength: 1 }),
+  harnessPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+  /** The harness API's base URL as systems and users reach it; default http://<hostname>:<port>. */
+  harnessUrl: Type.String({ pattern: '^https?://' }),
   logLevel: LogLevel,
 });
 export type LabControllerConfig = Static<typeof LabControllerConfigSchema>;
@@ -38,6 +46,10 @@ const envNames: Record<keyof LabControllerConfig, string> = {
   powerAttempts: 'ERLEN_POWER_ATTEMPTS',
   retryBaseMs: 'ERLEN_LC_RETRY_BASE_MS',
   powerTimeoutSeconds: 'ERLEN_POWER_TIMEOUT_SECONDS',
+  logDir: 'ERLEN_LC_LOG_DIR',
+  harnessHost: 'ERLEN_HARNESS_HOST',
+  harnessPort: 'ERLEN_HARNESS_PORT',
+  harnessUrl: 'ERLEN_HARNESS_URL',
   logLevel: 'ERLEN_LOG_LEVEL',
 };
 
@@ -46,6 +58,8 @@ const defaults: Partial<LabControllerConfig> = {
   powerAttempts: 5,
   retryBaseMs: 1000,
   powerTimeoutSeconds: 300,
+  harnessHost: '0.0.0.0',
+  harnessPort: 8000,
   logLevel: 'info',
 };
 
@@ -56,5 +70,8 @@ export function loadLabControllerConfig(env: NodeJS.ProcessEnv = process.env): L
     defaults,
     env,
     file: env.ERLEN_LC_CONFIG_FILE,
+    complete(merged) {
+      merged.harnessUrl ??= `http://${hostname()}:${String(merged.harnessPort)}`;
+    },
   });
 }

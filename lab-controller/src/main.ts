@@ -2,7 +2,13 @@ import { pino } from 'pino';
 import { loadLabControllerConfig } from './config.js';
 import { LabControllerDaemon } from './daemon.js';
 import { LabExecutor } from './executor.js';
+import { buildHarnessApi } from './harness-api/harness-api.js';
+import { LogStore } from './harness-api/log-store.js';
 import { writeDefaultConfigs } from './netboot/netboot.js';
+import { ServerClient } from './server-client.js';
+
+/** Beaker's proxy takes request bodies (a log chunk, a whole small log) of up to 10 MB. */
+const HARNESS_BODY_LIMIT = 10 * 1024 * 1024;
 
 async function main(): Promise<void> {
   const config = loadLabControllerConfig();
@@ -21,10 +27,23 @@ async function main(): Promise<void> {
     executor: new LabExecutor(config),
     logger,
   });
+  const harnessApi = await buildHarnessApi({
+    server: new ServerClient(config.serverUrl, config.token),
+    logs: new LogStore(config.logDir, HARNESS_BODY_LIMIT),
+    tftpRoot: config.tftpRoot,
+    publicUrl: config.harnessUrl,
+    logger: logger.child({ component: 'harness-api' }),
+    bodyLimit: HARNESS_BODY_LIMIT,
+  });
   await daemon.start();
-  logger.info({ server: config.serverUrl, tftpRoot: config.tftpRoot }, 'lab controller started');
+  await harnessApi.listen({ host: config.harnessHost, port: config.harnessPort });
+  logger.info(
+    { server: config.serverUrl, tftpRoot: config.tftpRoot, harnessApi: config.harnessUrl },
+    'lab controller started',
+  );
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    await harnessApi.close();
     await daemon.stop();
     process.exit(0);
   };

@@ -89,7 +89,12 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
     databaseUrl: config.databaseUrl,
     labOfflineAfterMs,
   });
-  await app.register(harnessRoutes, { db, events });
+  await app.register(harnessRoutes, {
+    db,
+    events,
+    publicUrl: config.publicUrl,
+    limits: { maxResultsPerRecipe: config.maxResultsPerRecipe, maxLogsPerRecipe: config.maxLogsPerRecipe },
+  });
   await app.register(schedulingRoutes, { db, labOfflineAfterMs });
   return app;
 }

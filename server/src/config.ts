@@ -22,8 +22,14 @@ export const ServerConfigSchema = Type.Object({
   sessionHours: Type.Integer({ minimum: 1 }),
   /** A lab controller silent for this long is offline: the scheduler gives its systems no new work. */
   labOfflineAfterSeconds: Type.Integer({ minimum: 1 }),
+  /** Results one recipe may hold (Beaker's beaker.max_results_per_recipe); more answer 403. */
+  maxResultsPerRecipe: Type.Integer({ minimum: 1 }),
+  /** Log files one recipe may hold (its own, its tasks' and results'); more answer 403. */
+  maxLogsPerRecipe: Type.Integer({ minimum: 1 }),
   /** Period of the scheduler's repair sweep (what an event missed), milliseconds. */
   schedulerSweepMs: Type.Integer({ minimum: 100 }),
+  /** Period of the watchdog sweeper (aborts recipes whose watchdog expired), milliseconds. */
+  watchdogSweepMs: Type.Integer({ minimum: 100 }),
 });
 export type ServerConfig = Static<typeof ServerConfigSchema>;
 
@@ -39,7 +45,10 @@ const envNames: Record<keyof ServerConfig, string> = {
   logLevel: 'ERLEN_LOG_LEVEL',
   sessionHours: 'ERLEN_SESSION_HOURS',
   labOfflineAfterSeconds: 'ERLEN_LAB_OFFLINE_AFTER_SECONDS',
+  maxResultsPerRecipe: 'ERLEN_MAX_RESULTS_PER_RECIPE',
+  maxLogsPerRecipe: 'ERLEN_MAX_LOGS_PER_RECIPE',
   schedulerSweepMs: 'ERLEN_SCHEDULER_SWEEP_MS',
+  watchdogSweepMs: 'ERLEN_WATCHDOG_SWEEP_MS',
 };
 
 const defaults: Partial<ServerConfig> = {
@@ -51,7 +60,10 @@ const defaults: Partial<ServerConfig> = {
   logLevel: 'info',
   sessionHours: 12,
   labOfflineAfterSeconds: 60,
+  maxResultsPerRecipe: 7500,
+  maxLogsPerRecipe: 7500,
   schedulerSweepMs: 5000,
+  watchdogSweepMs: 1000,
 };
 
 export function loadServerConfig(

@@ -16,6 +16,7 @@ describe('configuration loading', () => {
       ERLEN_LC_CONFIG_FILE: file,
       ERLEN_SERVER_URL: 'http://erlen.example.com/',
       ERLEN_LC_TOKEN: 't0ken',
+      ERLEN_LC_LOG_DIR: '/srv/logs',
       ERLEN_LC_POLL_WAIT_SECONDS: '20',
     });
     expect(config).toMatchObject({
