@@ -24,7 +24,14 @@ if ! psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE \"${db_name}\""
 fi
 
-bootstrap=$(node dist/server/src/admin-cli.js bootstrap --username admin --demo-lab)
+# The demo tree's images are placeholders: the simulated systems are powered and netbooted
+# (files written into .erlen/tftp) but run nothing; a real live image comes with the harness.
+tree=.erlen/distros/ErlenLinux-1.0/x86_64
+mkdir -p "$tree/images"
+[ -f "$tree/images/vmlinuz" ] || echo "placeholder kernel" >"$tree/images/vmlinuz"
+[ -f "$tree/images/initrd.img" ] || echo "placeholder initrd" >"$tree/images/initrd.img"
+bootstrap=$(node dist/server/src/admin-cli.js bootstrap --username admin --demo-lab \
+  --demo-tree-url "file://$PWD/$tree/")
 field() { printf '%s' "$bootstrap" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>process.stdout.write(JSON.parse(s)['$1']??''))"; }
 token=$(field token)
 lab_token=$(field labToken)

@@ -34,11 +34,9 @@ export class LabControllerDaemon {
     });
   }
 
+  /** Starts the loop; the server need not be up yet (the daemon waits for it, with back-off). */
   async start(): Promise<void> {
-    const requeued = await this.server.requeueRunning();
-    if (requeued)
-      this.options.logger.info({ requeued }, 'commands left running by the last run are queued again');
-    this.loop = this.pollLoop();
+    this.loop = this.run();
   }
 
   async stop(): Promise<void> {
@@ -47,21 +45,36 @@ export class LabControllerDaemon {
     await this.runner.stop();
   }
 
-  private async pollLoop(): Promise<void> {
-    let failures = 0;
+  private async run(): Promise<void> {
+    // Before the first poll: what the last run left Running is queued again, once.
+    await this.retrying('requeue', async () => {
+      const requeued = await this.server.requeueRunning();
+      if (requeued)
+        this.options.logger.info({ requeued }, 'commands left running by the last run are queued again');
+    });
     while (!this.abort.signal.aborted) {
-      try {
+      await this.retrying('poll', async () => {
         const commands = await this.server.poll(
           this.runner.held,
           this.options.pollWaitSeconds,
           this.abort.signal,
         );
-        failures = 0;
         this.runner.submit(commands);
+      });
+    }
+  }
+
+  /** Runs `step` until it succeeds or the daemon stops, backing off while the server fails. */
+  private async retrying(what: string, step: () => Promise<void>): Promise<void> {
+    let failures = 0;
+    while (!this.abort.signal.aborted) {
+      try {
+        await step();
+        return;
       } catch (error) {
         if (this.abort.signal.aborted) return;
         failures++;
-        this.options.logger.warn({ err: error, failures }, 'poll failed; retrying');
+        this.options.logger.warn({ err: error, failures }, `${what} failed; retrying`);
         await sleep(Math.min(30_000, this.options.retryBaseMs * 2 ** Math.min(failures, 5)), undefined, {
           signal: this.abort.signal,
         }).catch(() => undefined);

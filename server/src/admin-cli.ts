@@ -10,7 +10,7 @@ import { SecretBox } from './security/secret-box.js';
 
 /**
  * Site administration that cannot go through the API because no account exists yet:
- *   erlen-admin bootstrap --username NAME --email ADDR [--demo-lab]
+ *   erlen-admin bootstrap --username NAME --email ADDR [--demo-lab [--demo-tree-url URL]]
  * prints `{ "username", "token" }` for a new API token of that administrator (creating the
  * account if needed) and optionally seeds the demo lab.
  */
@@ -21,10 +21,11 @@ async function main(): Promise<void> {
       username: { type: 'string', default: 'admin' },
       email: { type: 'string' },
       'demo-lab': { type: 'boolean', default: false },
+      'demo-tree-url': { type: 'string' },
     },
   });
   if (positionals[0] !== 'bootstrap')
-    throw new Error('usage: erlen-admin bootstrap --username NAME --email ADDR [--demo-lab]');
+    throw new Error('usage: erlen-admin bootstrap --username NAME --email ADDR [--demo-lab [--demo-tree-url URL]]');
   const config = loadServerConfig();
   await applyMigrations({ connectionString: config.databaseUrl, migrationsDir: defaultMigrationsDir() });
   const db = createPrisma(config.databaseUrl, 2);
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
         where: { id: user.id },
         include: { memberships: { include: { group: { include: { permissions: true } } } } },
       });
-      labToken = (await seedDemoLab(db, actorFromUser(full), new SecretBox(config.secretKey))).labToken;
+      const secrets = new SecretBox(config.secretKey);
+      labToken = (await seedDemoLab(db, actorFromUser(full), secrets, values['demo-tree-url'])).labToken;
     }
     process.stdout.write(`${JSON.stringify({ username, token, labToken })}\n`);
   } finally {

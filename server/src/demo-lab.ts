@@ -11,7 +11,13 @@ export const DEMO_DISTRO = 'ErlenLinux-1.0';
  * A small lab for trying Erlen out: one lab controller, a live distro tree and four
  * simulated systems with the `virtual` power type, shared with everybody. Idempotent.
  */
-export async function seedDemoLab(db: Db, admin: Actor, secrets: SecretBox): Promise<{ labToken: string }> {
+export async function seedDemoLab(
+  db: Db,
+  admin: Actor,
+  secrets: SecretBox,
+  /** Where the lab serves the tree; the quick start points it at local placeholder images. */
+  treeUrl = `http://${DEMO_LAB}/distros/${DEMO_DISTRO}/x86_64/`,
+): Promise<{ labToken: string }> {
   const existing = await db.labController.findUnique({ where: { fqdn: DEMO_LAB } });
   // Each start of the quick-start lab gets a fresh token for its lab controller daemon.
   const labToken = existing
@@ -29,7 +35,7 @@ export async function seedDemoLab(db: Db, admin: Actor, secrets: SecretBox): Pro
       { type: 'kernel', path: 'images/vmlinuz' },
       { type: 'initrd', path: 'images/initrd.img' },
     ],
-    labUrls: [{ labController: DEMO_LAB, url: `http://${DEMO_LAB}/distros/${DEMO_DISTRO}/x86_64/` }],
+    labUrls: [{ labController: DEMO_LAB, url: treeUrl }],
   });
   const shapes = [
     { memory: 4096, cores: 2, hvm: 0 },
