@@ -15,6 +15,7 @@ import { harnessRoutes } from './modules/lab/harness.routes.js';
 import { labRoutes } from './modules/lab/lab.routes.js';
 import { schedulingRoutes } from './modules/scheduling/scheduling.routes.js';
 import { SecretBox } from './security/secret-box.js';
+import { watchdogRoutes } from './watchdog/watchdog.routes.js';
 
 /** How long requests in flight may run on after close() before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -96,5 +97,6 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
     limits: { maxResultsPerRecipe: config.maxResultsPerRecipe, maxLogsPerRecipe: config.maxLogsPerRecipe },
   });
   await app.register(schedulingRoutes, { db, labOfflineAfterMs });
+  await app.register(watchdogRoutes, { db });
   return app;
 }

@@ -1,13 +1,15 @@
 /**
  * `erlen-scheduler`: the scheduler process. Reads the same configuration as the server,
  * builds its index from PostgreSQL, consumes wake-up events from BullMQ and sweeps
- * periodically. Any number may run (see scheduler/scheduler.ts); one is enough.
+ * periodically; beside it, the watchdog sweeper aborts recipes whose watchdog expired.
+ * Any number may run (see scheduler/scheduler.ts, watchdog/watchdog-sweeper.ts); one is enough.
  */
 import { hostname } from 'node:os';
 import { createPrisma } from './db/prisma.js';
 import { bullmqSchedulerEvents, consumeSchedulerEvents } from './events/scheduler-events.js';
 import { startProcess } from './process-start.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { WatchdogSweeper } from './watchdog/watchdog-sweeper.js';
 
 async function main(): Promise<void> {
   const { config, logger: processLogger } = await startProcess('erlen-scheduler');
@@ -32,6 +34,14 @@ async function main(): Promise<void> {
     logger,
   );
   await scheduler.start();
+  const watchdogs = new WatchdogSweeper({
+    db,
+    logger: logger.child({ component: 'watchdog' }),
+    events,
+    labOfflineAfterMs: config.labOfflineAfterSeconds * 1000,
+    sweepIntervalMs: config.watchdogSweepMs,
+  });
+  watchdogs.start();
   logger.info(
     {
       systems: scheduler.index.size,
@@ -43,6 +53,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await consumer.close();
+    await watchdogs.stop();
     await scheduler.stop();
     await events.close();
     await db.$disconnect();

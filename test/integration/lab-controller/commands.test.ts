@@ -189,6 +189,28 @@ describe('lab controller commands', () => {
     expect(await readVirtualPowerState(join(dir, 'power'), 'w1.example.com')).toBe('on');
   });
 
+  it('keeps the lab seen while a poll is held (the watchdog sweeper relies on it)', async () => {
+    const before = new Date();
+    await startDaemon(25).start();
+    const seen = async () =>
+      (await server.db.labController.findUniqueOrThrow({ where: { fqdn: LAB } })).lastSeenAt;
+    const first = await waitFor('first poll', async () => {
+      const at = await seen();
+      return at && at >= before ? at : undefined;
+    });
+    // Well inside the 25 s poll: only the heartbeat of the held poll can move it.
+    const later = await waitFor(
+      'heartbeat',
+      async () => {
+        const at = await seen();
+        return at && at.getTime() - first.getTime() >= 1500 ? at : undefined;
+      },
+      6000,
+    );
+    expect(later.getTime()).toBeGreaterThan(first.getTime());
+    expect(await server.db.command.count({ where: { status: 'Queued' } })).toBe(0);
+  });
+
   it('a power command that fails marks the system Broken, aborts its recipe and the rest of its provisioning', async () => {
     const systemId = await addSystem(server, 'f1.example.com', {
       macAddress: '52:54:00:00:00:f1',

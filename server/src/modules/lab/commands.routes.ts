@@ -16,8 +16,12 @@ import {
   queuePower,
   queuedCommands,
   requeueRunning,
+  touchLab,
 } from './commands.service.js';
 import { canPower, visibleSystemsWhere } from './system-access.js';
+
+/** How often a held poll records that its lab controller is still there. */
+const HEARTBEAT_MS = 2000;
 
 /** The longest a poll is held open: below common proxies' idle timeouts. */
 const MAX_WAIT_SECONDS = 30;
@@ -59,7 +63,20 @@ export const commandRoutes: FastifyPluginAsyncTypebox<{
       reply.raw.once('close', () => wait?.cancel());
       let commands = await queuedCommands(db, secrets, lab, held);
       if (commands.length === 0 && wait) {
-        await wait.woken;
+        // A held poll is a lab controller alive now: the watchdog sweeper aborts a recipe only
+        // once its lab has been seen after the kill time, so keep last_seen_at fresh.
+        const heartbeat = setInterval(
+          () =>
+            void touchLab(db, lab).catch((error: unknown) =>
+              request.log.warn({ err: error }, 'lab heartbeat'),
+            ),
+          HEARTBEAT_MS,
+        );
+        try {
+          await wait.woken;
+        } finally {
+          clearInterval(heartbeat);
+        }
         commands = await queuedCommands(db, secrets, lab, held);
       } else wait?.cancel();
       return { commands };

@@ -12,6 +12,7 @@ import type { SchedulerEvents } from '../../events/scheduler-events.js';
 import { stop } from '../jobs/job-lifecycle.js';
 import type { Actor } from '../../security/actor.js';
 import type { SecretBox } from '../../security/secret-box.js';
+import { extendLabWatchdogs } from '../../watchdog/kill-time-shift.js';
 
 /** Beaker's initial watchdog after power-on: the first task's expected time plus 30 minutes. */
 const WATCHDOG_MARGIN_SECONDS = 30 * 60;
@@ -40,7 +41,8 @@ export async function labOfActor(db: Db, actor: Actor): Promise<LabIdentity> {
 
 /**
  * Records the poll (last_seen_at). A lab controller that was offline is back: the scheduler
- * must re-read labs to give its systems work again, so it is told.
+ * must re-read labs to give its systems work again, so it is told, and its recipes' watchdogs
+ * get the outage back (their harnesses reach us through it).
  */
 export async function markLabSeen(
   db: Db,
@@ -53,9 +55,17 @@ export async function markLabSeen(
     where: { id: lab.id },
     select: { lastSeenAt: true },
   });
+  const silentMs = before.lastSeenAt ? now.getTime() - before.lastSeenAt.getTime() : 0;
+  const cameBack = silentMs > offlineAfterMs;
+  // Before the lab counts as seen: until then the watchdog sweeper leaves its recipes alone.
+  if (cameBack) await extendLabWatchdogs(db, lab.id, silentMs);
   await db.labController.update({ where: { id: lab.id }, data: { lastSeenAt: now } });
-  if (before.lastSeenAt && now.getTime() - before.lastSeenAt.getTime() > offlineAfterMs)
-    await events.inventoryChanged();
+  if (cameBack) await events.inventoryChanged();
+}
+
+/** A held poll's heartbeat: the lab is still there (it cannot have been offline meanwhile). */
+export async function touchLab(db: Db, lab: LabIdentity, now = new Date()): Promise<void> {
+  await db.labController.update({ where: { id: lab.id }, data: { lastSeenAt: now } });
 }
 
 const commandInclude = {
