@@ -171,12 +171,14 @@ export async function extendWatchdog(
   seconds: number,
   now = new Date(),
 ): Promise<void> {
-  await recipeOfLab(db, lab, recipeId);
-  const updated = await db.watchdog.updateMany({
-    where: { recipeId },
-    data: { killTime: new Date(now.getTime() + seconds * 1000) },
-  });
-  // Finished recipes have no watchdog any more.
+  const recipe = await recipeOfLab(db, lab, recipeId);
+  // A finished recipe keeps its watchdog row until its whole set finishes; it is over all the same.
+  const updated = isFinished(recipe.status)
+    ? { count: 0 }
+    : await db.watchdog.updateMany({
+        where: { recipeId },
+        data: { killTime: new Date(now.getTime() + seconds * 1000) },
+      });
   if (updated.count === 0)
     throw new ErlenError('INVALID_TRANSITION', `${formatTaskspec('R', recipeId)} has finished`);
 }
