@@ -17,6 +17,17 @@ import type {
 } from './api-types.js';
 import { ApiError, CliError, InterruptedError } from './errors.js';
 
+/** One entry of `GET /logs` (docs/api.md, "Logs"). */
+export interface LogEntry {
+  recipeId: number;
+  taskId?: number;
+  resultId?: number;
+  name: string;
+  size: number;
+  href: string;
+  url: string;
+}
+
 export type QueryValue = string | number | boolean | readonly string[] | undefined;
 export type Query = Readonly<Record<string, QueryValue>>;
 
@@ -111,6 +122,38 @@ export class ApiClient {
     return this.text('GET', `/jobs/${id}.junit.xml`, { accept: XML_TYPE });
   }
 
+  listLogs(taskspec: string): Promise<{ items: LogEntry[] }> {
+    return this.json('GET', '/logs', { query: { taskspec } });
+  }
+
+  /**
+   * The bytes of one log. The server answers 307 to the lab controller storing the file, and
+   * fetch follows it. On that cross-origin hop fetch (undici, per the Fetch standard) drops the
+   * Authorization header, so the API token never reaches the lab controller, whose log GET needs
+   * none (as Beaker's); test/integration/jobs/logs.test.ts checks both.
+   */
+  /**
+   * A log's bytes, read straight from the lab controller that stores them (the index's `url`;
+   * the server's href only redirects there). No credentials go with it: the lab controller's
+   * log GET is public on the lab network, as in Beaker, and the token is the server's alone.
+   */
+  async logContent(log: LogEntry): Promise<Uint8Array> {
+    let response: Response;
+    try {
+      response = await fetch(log.url, { headers: { accept: '*/*' } });
+    } catch (error) {
+      throw new CliError(
+        `${log.name}: cannot reach ${new URL(log.url).origin}: ${describeNetworkError(error)}`,
+      );
+    }
+    if (!response.ok) throw await toApiError(response, new URL(log.url).origin);
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      throw new CliError(`${log.name}: the download broke off: ${describeNetworkError(error)}`);
+    }
+  }
+
   createLabController(fqdn: string): Promise<LabControllerCreated> {
     return this.json('POST', '/labcontrollers', jsonBody({ fqdn }));
   }
@@ -192,12 +235,15 @@ function jsonBody(value: object): Partial<RequestOptions> {
   return { body: JSON.stringify(value), contentType: JSON_TYPE };
 }
 
-async function toApiError(response: Response): Promise<ApiError> {
+/** `origin`: who answered when it is not the server (a lab controller serving a log). */
+async function toApiError(response: Response, origin?: string): Promise<ApiError> {
   const text = await response.text().catch(() => '');
+  const from = origin ? `${origin} ` : '';
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
     if (typeof body.code === 'string' && typeof body.message === 'string') {
-      return new ApiError(response.status, body.code, body.message, body.details);
+      const message = from ? `${from}answered: ${body.message}` : body.message;
+      return new ApiError(response.status, body.code, message, body.details);
     }
   } catch {
     // Not the contract's error body (a proxy's HTML page, say): fall through to the status line.
@@ -206,7 +252,7 @@ async function toApiError(response: Response): Promise<ApiError> {
   return new ApiError(
     response.status,
     `HTTP_${response.status}`,
-    `the server answered HTTP ${response.status}${statusText}`,
+    `${from || 'the server '}answered HTTP ${response.status}${statusText}`,
   );
 }
 

@@ -3,6 +3,7 @@ import { registerDistroTreesImport } from './commands/distro-trees-import.js';
 import { registerJobCancel } from './commands/job-cancel.js';
 import { registerJobClone } from './commands/job-clone.js';
 import { registerJobList } from './commands/job-list.js';
+import { registerJobLogs } from './commands/job-logs.js';
 import { registerJobExplain } from './commands/job-explain.js';
 import { registerJobModify } from './commands/job-modify.js';
 import { registerJobResults } from './commands/job-results.js';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CommandContext, version = '0.0.0'): Command {
   registerJobSubmit(program, ctx);
   registerJobList(program, ctx);
   registerJobResults(program, ctx);
+  registerJobLogs(program, ctx);
   registerJobCancel(program, ctx);
   registerJobClone(program, ctx);
   registerJobModify(program, ctx);

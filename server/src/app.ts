@@ -10,6 +10,7 @@ import { authPlugin } from './http/auth-plugin.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { jobRoutes } from './modules/jobs/jobs.routes.js';
+import { logRoutes } from './modules/jobs/logs.routes.js';
 import { commandRoutes } from './modules/lab/commands.routes.js';
 import { harnessRoutes } from './modules/lab/harness.routes.js';
 import { labRoutes } from './modules/lab/lab.routes.js';
@@ -80,6 +81,7 @@ export async function buildApp({ config, db, events, logger }: AppDeps): Promise
 
   await app.register(accountRoutes, { db, sessionHours: config.sessionHours });
   await app.register(jobRoutes, { db, events, publicUrl: config.publicUrl });
+  await app.register(logRoutes, { db, publicUrl: config.publicUrl });
   const secrets = new SecretBox(config.secretKey);
   const labOfflineAfterMs = config.labOfflineAfterSeconds * 1000;
   await app.register(labRoutes, { db, events, secrets });
