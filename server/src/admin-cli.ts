@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     },
   });
   if (positionals[0] !== 'bootstrap')
-    throw new Error('usage: erlen-admin bootstrap --username NAME --email ADDR [--demo-lab [--demo-tree-url URL]]');
+    throw new Error(
+      'usage: erlen-admin bootstrap --username NAME --email ADDR [--demo-lab [--demo-tree-url URL]]',
+    );
   const config = loadServerConfig();
   await applyMigrations({ connectionString: config.databaseUrl, migrationsDir: defaultMigrationsDir() });
   const db = createPrisma(config.databaseUrl, 2);
