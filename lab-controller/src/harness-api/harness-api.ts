@@ -74,6 +74,8 @@ export async function buildHarnessApi(options: HarnessApiOptions): Promise<Fasti
     routerOptions: { ignoreTrailingSlash: true },
   });
 
+  app.addHook('onClose', () => logs.close());
+
   // Harnesses post forms (Beaker's documented encoding) or JSON.
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
@@ -82,7 +84,10 @@ export async function buildHarnessApi(options: HarnessApiOptions): Promise<Fasti
   );
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
     const status = isErlenError(error) ? error.statusCode : (error.statusCode ?? 500);
-    if (status >= 500) request.log.error({ err: error }, 'harness API request failed');
+    // 503s come in bursts (the server restarting or saturated) and harnesses retry them: one
+    // line each, without the stack, instead of an error report per chunk.
+    if (status === 503) request.log.warn({ reason: error.message }, 'harness API request deferred');
+    else if (status >= 500) request.log.error({ err: error }, 'harness API request failed');
     // Plain text, as beaker-proxy answers: harnesses log it, they do not parse it.
     void reply.status(status).type('text/plain; charset=utf-8').send(`${error.message}\n`);
   });

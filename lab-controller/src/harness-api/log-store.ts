@@ -1,8 +1,8 @@
-import { createReadStream, createWriteStream, constants as fsConstants, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, stat, type FileHandle } from 'node:fs/promises';
+import { OpenFiles } from './open-files.js';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import type { LogOwner } from '../../../common/src/api/harness.js';
 import { ErlenError } from '../../../common/src/errors.js';
@@ -49,6 +49,11 @@ export function splitLogName(name: string): { path: string; filename: string } {
  * entries. Chunks are written in place at their offset, so an interrupted upload resumes.
  */
 export class LogStore {
+  /** Files known to exist (so registered) and directories known to exist; bounded caches. */
+  private readonly known = new Set<string>();
+  private readonly dirs = new Set<string>();
+  private readonly openFiles = new OpenFiles();
+
   constructor(
     private readonly root: string,
     private readonly maxBytesPerRequest: number,
@@ -70,11 +75,19 @@ export class LogStore {
     return join(this.ownerDir(owner), path, filename);
   }
 
+  /**
+   * Whether the file is on disk, i.e. registered on the server (files are registered before
+   * their first byte is written). Remembered, so later chunks of an upload cost no `stat`.
+   */
   async exists(owner: LogOwner, name: string): Promise<boolean> {
-    return stat(this.filePath(owner, name)).then(
+    const path = this.filePath(owner, name);
+    if (this.known.has(path)) return true;
+    const found = await stat(path).then(
       (s) => s.isFile(),
       () => false,
     );
+    if (found) remember(this.known, path);
+    return found;
   }
 
   /**
@@ -83,37 +96,42 @@ export class LogStore {
    */
   async write(owner: LogOwner, name: string, body: Readable, range: ByteRange | undefined): Promise<void> {
     const target = this.filePath(owner, name);
-    await mkdir(dirname(target), { recursive: true });
     const expected = range ? range.end - range.start + 1 : undefined;
     if (expected !== undefined && expected > this.maxBytesPerRequest)
       throw new ErlenError('PAYLOAD_TOO_LARGE', `a chunk may carry at most ${this.maxBytesPerRequest} bytes`);
-    const destination = range ? target : join(dirname(target), `.${randomUUID()}.upload`);
-    const out = range
-      ? // O_CREAT without O_TRUNC: the file's other chunks stay where they are.
-        (await open(destination, fsConstants.O_WRONLY | fsConstants.O_CREAT)).createWriteStream({
-          start: range.start,
-        })
-      : createWriteStream(destination);
-    let received = 0;
-    const limit = this.maxBytesPerRequest;
-    await pipeline(
-      body,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          received += chunk.length;
-          if (received > limit || (expected !== undefined && received > expected))
-            throw new ErlenError('PAYLOAD_TOO_LARGE', `the body is longer than ${expected ?? limit} bytes`);
-          yield chunk;
-        }
-      },
-      out,
-    );
-    if (expected !== undefined && received !== expected)
-      throw new ErlenError(
-        'BAD_REQUEST',
-        `Content-Range announces ${expected} bytes; the body had ${received}`,
+    const dir = dirname(target);
+    if (!this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      remember(this.dirs, dir);
+    }
+    if (range && expected !== undefined) {
+      // The file's other chunks stay where they are: positional writes, never a truncate.
+      const received = await this.openFiles.with(target, (handle) =>
+        writeBody(body, expected, (bytes, at) => writeFully(handle, bytes, range.start + at)),
       );
-    if (!range) await rename(destination, target);
+      if (received !== expected)
+        throw new ErlenError(
+          'BAD_REQUEST',
+          `Content-Range announces ${expected} bytes; the body had ${received}`,
+        );
+    } else {
+      const upload = join(dir, `.${randomUUID()}.upload`);
+      const handle = await open(upload, 'w');
+      try {
+        await writeBody(body, this.maxBytesPerRequest, (bytes, at) => writeFully(handle, bytes, at));
+      } finally {
+        await handle.close();
+      }
+      // A handle kept open for chunks would still point at the file being replaced.
+      await this.openFiles.forget(target);
+      await rename(upload, target);
+    }
+    remember(this.known, target);
+  }
+
+  /** Closes the write handles kept between chunks. */
+  async close(): Promise<void> {
+    await this.openFiles.closeAll();
   }
 
   /** The file to stream back, or 404. */
@@ -135,5 +153,54 @@ export class LogStore {
       files.push({ name: relative(dir, full).split(sep).join('/'), size: (await stat(full)).size });
     }
     return files.sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** Remembered paths are an optimisation only: forgetting them all now and then is harmless. */
+const REMEMBERED_PATHS = 100_000;
+function remember(set: Set<string>, path: string): void {
+  if (set.size >= REMEMBERED_PATHS) set.clear();
+  set.add(path);
+}
+
+/** Bodies are written in slices of at most this much, so a large body is never held whole. */
+const WRITE_SLICE = 1024 * 1024;
+
+/**
+ * Reads a request body and hands it to `write` in slices, checking its length as it comes:
+ * a body longer than `limit` is refused before more of it is written. A 64 KiB chunk is one
+ * slice and one write, with no stream pipeline in between.
+ */
+async function writeBody(
+  body: Readable,
+  limit: number,
+  write: (bytes: Buffer, at: number) => Promise<void>,
+): Promise<number> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let written = 0;
+  const flush = async () => {
+    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await write(bytes, written);
+    written += bytes.length;
+  };
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (written + pendingBytes + chunk.length > limit)
+      throw new ErlenError('PAYLOAD_TOO_LARGE', `the body is longer than ${limit} bytes`);
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= WRITE_SLICE) await flush();
+  }
+  if (pendingBytes > 0) await flush();
+  return written;
+}
+
+async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, position + offset);
+    offset += bytesWritten;
   }
 }

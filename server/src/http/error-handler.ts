@@ -17,6 +17,14 @@ export function registerErrorHandler(app: FastifyInstance): void {
       // Two requests raced to create the same name; the loser gets what a sequential one would.
       return reply.status(409).send({ code: 'CONFLICT', message: 'that name is already taken' });
     }
+    if (isDatabaseBusy(error)) {
+      // No pool connection or transaction slot in time: overload, not a bug. 503 is what
+      // clients (the CLI, lab controllers, harnesses through them) retry.
+      request.log.warn({ reason: error.message }, 'database busy');
+      return reply
+        .status(503)
+        .send({ code: 'UNAVAILABLE', message: 'the server is busy; try again shortly' });
+    }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
       const details = error.validation.map((v) => ({
@@ -50,4 +58,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
+}
+
+/** Prisma's "timed out fetching a connection from the pool" and "unable to start a transaction". */
+const DATABASE_BUSY_CODES = new Set(['P2024', 'P2028']);
+function isDatabaseBusy(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && DATABASE_BUSY_CODES.has(code);
 }

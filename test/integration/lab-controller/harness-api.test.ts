@@ -304,6 +304,31 @@ describe('harness API: logs', () => {
     expect(atom.body).toContain('<title>sub/taskout.log</title>');
   });
 
+  it('registers each file once when the first chunks of several files race, and keeps the per-recipe limit', async () => {
+    const { recipeId, taskIds } = await runningRecipe('l3.example.com', 1);
+    const task = taskIds[0]!;
+    const chunk = (file: string, index: number) =>
+      lc.inject({
+        method: 'PUT',
+        url: `/recipes/${recipeId}/tasks/${task}/logs/${file}`,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-range': `bytes ${index * 4}-${index * 4 + 3}/20`,
+        },
+        payload: Buffer.from(`${file[0]}${index}${index}\n`),
+      });
+    const files = ['a.log', 'b.log', 'c.log'];
+    const answers = await Promise.all(files.flatMap((file) => [0, 1, 2, 3, 4].map((i) => chunk(file, i))));
+    expect(answers.map((a) => a.statusCode)).toEqual(answers.map(() => 204));
+    const rows = await server.db.logFile.findMany({ where: { recipeId }, orderBy: { filename: 'asc' } });
+    expect(rows.map((r) => r.filename)).toEqual(files);
+    const read = await lc.inject({ method: 'GET', url: `/recipes/${recipeId}/tasks/${task}/logs/b.log` });
+    expect(read.body).toBe('b00\nb11\nb22\nb33\nb44\n');
+    // This server allows 4 files a recipe: the fourth registers, the fifth is refused.
+    expect((await chunk('d.log', 0)).statusCode).toBe(204);
+    expect((await chunk('e.log', 0)).statusCode).toBe(403);
+  });
+
   it('stores result logs, and refuses bad ranges, unknown files and finished tasks', async () => {
     const { recipeId, taskIds } = await runningRecipe('l2.example.com', 1);
     const task = taskIds[0]!;

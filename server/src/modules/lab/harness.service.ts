@@ -206,28 +206,41 @@ export async function registerLog(
   }
   if (isFinished(ownerStatus))
     throw new ErlenError('INVALID_TRANSITION', `cannot add logs: it is ${ownerStatus}`);
-  const key = {
-    recipeId: log.recipeId,
-    recipeTaskId: log.taskId ?? null,
-    resultId: log.resultId ?? null,
-    path: log.path,
-    filename: log.filename,
-  };
-  return db.$transaction(async (tx) => {
-    // Serialises registrations of one recipe, so two first chunks cannot both insert.
-    await tx.$queryRaw`SELECT id FROM recipe WHERE id = ${log.recipeId} FOR UPDATE`;
-    const existing = await tx.logFile.findFirst({ where: key, select: { id: true } });
-    if (existing) return existing.id;
-    const count = await tx.logFile.count({ where: { recipeId: log.recipeId } });
-    if (count >= limits.maxLogsPerRecipe)
-      throw new ErlenError(
-        'LIMIT_EXCEEDED',
-        `${formatTaskspec('R', log.recipeId)} already has ${count} log files, the most a recipe may have`,
-      );
-    const row = await tx.logFile.create({ data: { ...key, server: log.server }, select: { id: true } });
-    await tx.recipe.update({ where: { id: log.recipeId }, data: { logServer: log.server } });
-    return row.id;
+  const taskId = log.taskId ?? null;
+  const resultId = log.resultId ?? null;
+  // One statement, no row lock: the partial unique indexes on log_file make a concurrent
+  // registration of the same file a no-op. The per-recipe limit is checked in the same
+  // statement; two registrations racing at the limit may both pass (a soft cap, as Beaker's).
+  const rows = await db.$queryRaw<{ id: number }[]>`
+    WITH existing AS (
+      SELECT id FROM log_file
+      WHERE recipe_id = ${log.recipeId} AND recipe_task_id IS NOT DISTINCT FROM ${taskId}::int
+        AND result_id IS NOT DISTINCT FROM ${resultId}::int AND path = ${log.path} AND filename = ${log.filename}
+    ), inserted AS (
+      INSERT INTO log_file (recipe_id, recipe_task_id, result_id, path, filename, server)
+      SELECT ${log.recipeId}, ${taskId}::int, ${resultId}::int, ${log.path}, ${log.filename}, ${log.server}
+      WHERE NOT EXISTS (SELECT 1 FROM existing)
+        AND (SELECT count(*) FROM log_file WHERE recipe_id = ${log.recipeId}) < ${limits.maxLogsPerRecipe}
+      ON CONFLICT DO NOTHING
+      RETURNING id
+    ), server_noted AS (
+      UPDATE recipe SET log_server = ${log.server}
+      WHERE id = ${log.recipeId} AND log_server IS DISTINCT FROM ${log.server} AND EXISTS (SELECT 1 FROM inserted)
+    )
+    SELECT id FROM existing UNION ALL SELECT id FROM inserted`;
+  const row = rows[0];
+  if (row) return row.id;
+  // Nothing inserted and nothing there before: either the limit, or a concurrent registration
+  // of this very file won the insert (ON CONFLICT) and is now visible.
+  const raced = await db.logFile.findFirst({
+    where: { recipeId: log.recipeId, recipeTaskId: taskId, resultId, path: log.path, filename: log.filename },
+    select: { id: true },
   });
+  if (raced) return raced.id;
+  throw new ErlenError(
+    'LIMIT_EXCEEDED',
+    `${formatTaskspec('R', log.recipeId)} already has ${limits.maxLogsPerRecipe} log files, the most a recipe may have`,
+  );
 }
 
 /** No `..`, no absolute paths, no empty segments: the name becomes a path on the lab controller's disk. */
