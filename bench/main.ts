@@ -15,6 +15,11 @@ const BENCHMARKS: Record<string, { summary: string; load: () => Promise<Benchmar
       'synthetic lab (5,000 systems, 10,000 queued recipes): cold full pass, release→assign, submit→assign, index size',
     load: async () => (await import('./scheduler.js')).schedulerBenchmark,
   },
+  labcontroller: {
+    summary:
+      'lab controller: commit→command received (p99 <= 100 ms), log upload 64 KiB chunks x 1,000 streams (>= 100 MB/s), watchdog expiry with 10,000 active (p99 <= 5 s)',
+    load: async () => (await import('./labcontroller.js')).labControllerBenchmark,
+  },
   'submit-phases': {
     summary:
       'the submission path in process, phase by phase (auth, validation, lookups, storage): CPU and throughput',

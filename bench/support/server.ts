@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { closeSchemaValidator, warmSchemaValidator } from '../../common/src/job-xml/index.js';
 import { buildApp } from '../../server/src/app.js';
-import { loadServerConfig } from '../../server/src/config.js';
+import { loadServerConfig, type ServerConfig } from '../../server/src/config.js';
 import { createPrisma, type Db } from '../../server/src/db/prisma.js';
 import { bullmqSchedulerEvents } from '../../server/src/events/scheduler-events.js';
 import { createLogger } from '../../server/src/logger.js';
@@ -16,6 +16,8 @@ export interface BenchServer {
   baseUrl: string;
   app: FastifyInstance;
   db: Db;
+  /** As the server runs with it (defaults of server/src/config.ts plus the benchmark's own). */
+  config: ServerConfig;
   adminToken: string;
   /** An ordinary (non-admin) user's API token: submissions are measured as a normal user. */
   userToken: string;
@@ -74,6 +76,7 @@ export async function startBenchServer(databaseUrl: string): Promise<BenchServer
       baseUrl: `http://127.0.0.1:${port}/`,
       app,
       db,
+      config,
       adminToken: await token('bench-admin', true),
       userToken: await token('bench-user', false),
       close,
