@@ -1,11 +1,12 @@
 import { pino } from 'pino';
-import { loadLabControllerConfig } from './config.js';
+import { loadLabControllerConfig, type LabControllerConfig } from './config.js';
 import { LabControllerDaemon } from './daemon.js';
 import { LabExecutor } from './executor.js';
 import { buildHarnessApi } from './harness-api/harness-api.js';
 import { LogStore } from './harness-api/log-store.js';
 import { writeDefaultConfigs } from './netboot/netboot.js';
 import { ServerClient } from './server-client.js';
+import { SimulatedMachines } from './simulated/simulated-machines.js';
 
 /** Beaker's proxy takes request bodies (a log chunk, a whole small log) of up to 10 MB. */
 const HARNESS_BODY_LIMIT = 10 * 1024 * 1024;
@@ -24,7 +25,11 @@ async function main(): Promise<void> {
     pollWaitSeconds: config.pollWaitSeconds,
     attempts: config.powerAttempts,
     retryBaseMs: config.retryBaseMs,
-    executor: new LabExecutor(config),
+    executor: new LabExecutor({
+      ...config,
+      harnessUrl: config.bootHarnessUrl ?? config.harnessUrl,
+      simulated: simulatedMachines(config),
+    }),
     logger,
   });
   const harnessApi = await buildHarnessApi({
@@ -32,6 +37,8 @@ async function main(): Promise<void> {
     logs: new LogStore(config.logDir, HARNESS_BODY_LIMIT),
     tftpRoot: config.tftpRoot,
     publicUrl: config.harnessUrl,
+    bootUrl: config.bootHarnessUrl,
+    harnessBundle: config.harnessBundle,
     logger: logger.child({ component: 'harness-api' }),
     bodyLimit: HARNESS_BODY_LIMIT,
   });
@@ -49,6 +56,16 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function simulatedMachines(config: LabControllerConfig): SimulatedMachines | undefined {
+  if (!config.simulatedHarness || !config.virtualPowerDir || !config.simulatedTaskRoot) return undefined;
+  return new SimulatedMachines({
+    tftpRoot: config.tftpRoot,
+    stateDir: config.virtualPowerDir,
+    harnessPath: config.simulatedHarness,
+    taskRoot: config.simulatedTaskRoot,
+  });
 }
 
 main().catch((error: unknown) => {

@@ -52,6 +52,13 @@ export class ServerClient {
 
   // --- harness relay
 
+  async kickstart(installationId: number, harnessUrl: string): Promise<string> {
+    return this.call(
+      'GET',
+      `/lab/installations/${installationId}/kickstart?${new URLSearchParams({ harnessUrl }).toString()}`,
+    );
+  }
+
   async recipeXml(recipeId: number): Promise<string> {
     return this.call('GET', `/lab/recipes/${recipeId}`);
   }

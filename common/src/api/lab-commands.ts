@@ -33,6 +33,12 @@ export interface CommandNetboot {
   initrdUrl: string;
   /** Already layered: distro tree, then the system's install options, then the recipe's. */
   kernelOptions: string;
+  /** An installer tree boots an installer (kickstart, then the harness); a live one the harness at once. */
+  treeKind: 'installer' | 'live';
+  /** The recipe being provisioned: a live image's harness learns it from the kernel command line. */
+  recipeId: number | null;
+  /** An installer fetches its kickstart by it (`ks=<harness API>/kickstart/<id>`). */
+  installationId: number | null;
 }
 
 export interface LabCommand {

@@ -15,6 +15,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { createReadStream, existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Type, type Static } from 'typebox';
 import { HARNESS_RESULTS, HARNESS_TASK_STATUSES, type LogOwner } from '../../../common/src/api/harness.js';
@@ -30,6 +31,10 @@ export interface HarnessApiOptions {
   tftpRoot: string;
   /** This API's base URL as harnesses and users reach it (log URLs, Location headers). */
   publicUrl: string;
+  /** As booted systems reach it, when that differs (kickstarts point installers here); default publicUrl. */
+  bootUrl?: string;
+  /** The harness bundle installers download (`GET /harness/erlen-harness.mjs`). */
+  harnessBundle?: string;
   logger: FastifyBaseLogger;
   /** Beaker's proxy limits request bodies to 10 MB. */
   bodyLimit?: number;
@@ -272,6 +277,22 @@ export async function buildHarnessApi(options: HarnessApiOptions): Promise<Fasti
   );
   checkIn('/install_fail/:rid', async (rid) => (await server.installEvent(rid, 'fail'), 'True'));
   checkIn('/postreboot/:rid', async (rid) => (await server.postreboot(rid), 'True'));
+
+  // --- provisioning an installer tree: its kickstart and the harness it installs
+
+  app.get('/kickstart/:id', async (request, reply) => {
+    const id = Number((request.params as { id: string }).id);
+    if (!Number.isSafeInteger(id) || id < 1) throw new ErlenError('BAD_REQUEST', 'not an installation id');
+    const bootUrl = (options.bootUrl ?? options.publicUrl).replace(/\/?$/, '/');
+    return reply.type('text/plain; charset=utf-8').send(await server.kickstart(id, bootUrl));
+  });
+
+  app.get('/harness/erlen-harness.mjs', async (_request, reply) => {
+    const bundle = options.harnessBundle;
+    if (!bundle || !existsSync(bundle))
+      throw new ErlenError('NOT_FOUND', 'this lab controller serves no harness');
+    return reply.type('text/javascript').send(createReadStream(bundle));
+  });
 
   app.get('/nopxe/:fqdn', async (request, reply) => {
     const system = await server.netbootIdentity((request.params as { fqdn: string }).fqdn);

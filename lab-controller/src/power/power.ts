@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { access, constants, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ErlenError } from '../../../common/src/errors.js';
+import { repoRoot } from '../../../common/src/repo-root.js';
 
 export type PowerMode = 'on' | 'off' | 'interrupt';
 
@@ -32,18 +31,9 @@ const MAX_OUTPUT_CHARS = 64 * 1024;
 // A power type names a file in a scripts directory: no separators, no hidden files (`.`, `..`).
 const POWER_TYPE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
-/**
- * lab-controller/power-scripts at the repository root. The scripts are not copied into dist/,
- * so from the built module too this walks up to the directory holding package.json.
- */
+/** lab-controller/power-scripts at the repository root (the scripts are not copied into dist/). */
 export function builtInPowerScriptsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot locate package.json above the power module');
-    dir = parent;
-  }
-  return join(dir, 'lab-controller', 'power-scripts');
+  return join(repoRoot(), 'lab-controller', 'power-scripts');
 }
 
 /**

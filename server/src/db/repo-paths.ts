@@ -1,25 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../../../common/src/repo-root.js';
 
-/**
- * Walks up from `startDir` to the first directory holding a package.json.
- * Needed because this module runs both from source (server/src/db) and compiled
- * (dist/server/src/db), so fixed `../..` hops would point at different places.
- */
-export function findRepoRoot(startDir: string): string {
-  let dir = startDir;
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`no package.json found in ${startDir} or any parent directory`);
-    dir = parent;
-  }
-}
-
-export function repoRoot(): string {
-  return findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-}
+export { findRepoRoot, repoRoot } from '../../../common/src/repo-root.js';
 
 export function defaultMigrationsDir(): string {
   return join(repoRoot(), 'prisma', 'migrations');

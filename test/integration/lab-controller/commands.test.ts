@@ -46,6 +46,7 @@ function startDaemon(pollWaitSeconds = 25): LabControllerDaemon {
       powerScriptsDir: join(dir, 'site-scripts'),
       virtualPowerDir: join(dir, 'power'),
       powerTimeoutSeconds: 10,
+      harnessUrl: 'http://lc.example.com:8000/',
     }),
   });
   daemons.push(daemon);

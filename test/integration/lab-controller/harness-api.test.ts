@@ -29,6 +29,9 @@ async function harnessApi(token: string, baseUrl: string, name: string): Promise
     logs: new LogStore(join(dir, name, 'logs'), 64 * 1024),
     tftpRoot: join(dir, name, 'tftp'),
     publicUrl: LC_URL,
+    bootUrl: 'http://10.0.2.100:8000',
+    // Only lab A's serves a harness bundle.
+    harnessBundle: name === 'a' ? join(dir, 'erlen-harness.mjs') : undefined,
     logger: pino({ level: 'silent' }),
   });
 }
@@ -80,6 +83,7 @@ beforeAll(async () => {
       labUrls: [LAB_A, LAB_B].map((lab) => ({ labController: lab, url: `http://${lab}/distros/${TREE}/` })),
     },
   });
+  await writeFile(join(dir, 'erlen-harness.mjs'), '// the harness bundle\n');
   lc = await harnessApi(tokens[0]!, baseUrl, 'a');
   otherLc = await harnessApi(tokens[1]!, baseUrl, 'b');
 });
@@ -440,6 +444,29 @@ describe('harness API: kickstart check-ins, power, health', () => {
       payload: { action: 'off' },
     });
     expect(foreign.statusCode).toBe(404);
+  });
+
+  it('serves an installation’s kickstart (pointing installers at the boot URL) and the harness bundle', async () => {
+    const { recipeId } = await runningRecipe('ks1.example.com', 1);
+    const installation = await server.db.installation.findUniqueOrThrow({ where: { recipeId } });
+    const kickstart = await lc.inject({ method: 'GET', url: `/kickstart/${installation.id}` });
+    expect(kickstart.statusCode).toBe(200);
+    expect(kickstart.body).toContain(`url --url=http://${LAB_A}/distros/${TREE}/`);
+    expect(kickstart.body).toContain(`'http://10.0.2.100:8000/install_start/${recipeId}'`);
+    expect(kickstart.body).toContain("'http://10.0.2.100:8000/harness/erlen-harness.mjs'");
+    // Rendered once and kept: what the installer fetched is what the installation records.
+    const stored = await server.db.installation.findUniqueOrThrow({ where: { id: installation.id } });
+    expect(stored.renderedKickstart).toBe(kickstart.body);
+    expect((await otherLc.inject({ method: 'GET', url: `/kickstart/${installation.id}` })).statusCode).toBe(
+      404,
+    );
+    expect((await lc.inject({ method: 'GET', url: '/kickstart/999999' })).statusCode).toBe(404);
+    expect((await lc.inject({ method: 'GET', url: '/kickstart/x' })).statusCode).toBe(400);
+
+    const bundle = await lc.inject({ method: 'GET', url: '/harness/erlen-harness.mjs' });
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.body).toBe('// the harness bundle\n');
+    expect((await otherLc.inject({ method: 'GET', url: '/harness/erlen-harness.mjs' })).statusCode).toBe(404);
   });
 
   it('answers health checks', async () => {

@@ -43,7 +43,11 @@ async function startDaemon(): Promise<void> {
     attempts: 2,
     retryBaseMs: 5,
     logger: pino({ level: 'silent' }),
-    executor: new LabExecutor({ tftpRoot: join(dir, 'tftp'), powerTimeoutSeconds: 60 }),
+    executor: new LabExecutor({
+      tftpRoot: join(dir, 'tftp'),
+      powerTimeoutSeconds: 60,
+      harnessUrl: 'http://lc.example.com:8000/',
+    }),
   });
   daemons.push(daemon);
   await daemon.start();

@@ -80,11 +80,14 @@ const commandInclude = {
   },
   installation: {
     select: {
+      id: true,
       kernelOptions: true,
+      recipeId: true,
       distroTree: {
         select: {
           id: true,
           archId: true,
+          kind: true,
           kernelOptions: true,
           arch: { select: { name: true } },
           distro: { select: { osVersionId: true, osVersion: { select: { osMajorId: true } } } },
@@ -143,13 +146,21 @@ function commandDetail(row: CommandRow, lab: LabIdentity, secrets: SecretBox, no
   return command;
 }
 
+/** The lab's own copy of a tree, over HTTP where it has one. */
+export function labTreeUrl(
+  urls: readonly { labControllerId: number; url: string }[],
+  labId: number,
+): string | undefined {
+  const own = urls.filter((u) => u.labControllerId === labId).map((u) => u.url);
+  return own.find((u) => /^https?:/.test(u)) ?? own[0];
+}
+
 type TreeRow = NonNullable<NonNullable<CommandRow['installation']>['distroTree']>;
 
 function netbootDetail(row: CommandRow, tree: TreeRow, lab: LabIdentity): LabCommand['netboot'] {
   // The lab's own copy of the tree, over HTTP where it has one (the boot loader fetches
   // images over TFTP from the lab controller, which downloads them from here).
-  const urls = tree.labUrls.filter((u) => u.labControllerId === lab.id).map((u) => u.url);
-  const base = urls.find((u) => /^https?:/.test(u)) ?? urls[0];
+  const base = labTreeUrl(tree.labUrls, lab.id);
   const kernel = tree.images.find((i) => i.imageType === 'kernel');
   const initrd = tree.images.find((i) => i.imageType === 'initrd');
   if (!base || !kernel || !initrd) return undefined;
@@ -174,6 +185,9 @@ function netbootDetail(row: CommandRow, tree: TreeRow, lab: LabIdentity): LabCom
     kernelUrl: join(kernel.path),
     initrdUrl: join(initrd.path),
     kernelOptions: formatKernelOptions(options),
+    treeKind: tree.kind,
+    recipeId: row.installation?.recipeId ?? null,
+    installationId: row.installation?.id ?? null,
   };
 }
 

@@ -10,6 +10,7 @@ import type { Db } from '../../db/prisma.js';
 import type { SchedulerEvents } from '../../events/scheduler-events.js';
 import { requireActor } from '../../http/auth-plugin.js';
 import { ErrorBody } from '../../http/schemas.js';
+import { installationKickstart } from '../../provisioning/kickstart.service.js';
 import { labOfActor, queuePower } from './commands.service.js';
 import {
   abortRecipe,
@@ -213,6 +214,27 @@ export const harnessRoutes: FastifyPluginAsyncTypebox<{
     async (request) => ({
       fqdn: await installEvent(db, await lab(request), request.params.rid, request.params.event, events),
     }),
+  );
+
+  app.get(
+    '/lab/installations/:id/kickstart',
+    {
+      schema: {
+        tags,
+        summary: 'The kickstart an installer tree installs from (rendered on first request, then kept)',
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object({
+          harnessUrl: Type.String({ pattern: '^https?://', maxLength: 2000 }),
+        }),
+        response: { 200: Type.String(), ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .send(
+          await installationKickstart(db, await lab(request), request.params.id, request.query.harnessUrl),
+        ),
   );
 
   app.post(
