@@ -3,6 +3,7 @@
  * not assignments: processing marks, priority bumps and aborts of sets nothing can run.
  */
 import type { Priority } from '../../../common/src/domain/status.js';
+import { HOST_FILTER_FORMAT } from '../../../common/src/host-filter/parse.js';
 import type { Db } from '../db/prisma.js';
 import { stop } from '../modules/jobs/job-lifecycle.js';
 import { loadSystemRecords } from '../modules/lab/system-facts.js';
@@ -19,6 +20,7 @@ export interface QueuedSetRow {
     id: number;
     kind: 'machine' | 'guest';
     hostRecipeId: number | null;
+    /** Empty when `hostFilter` is current (it was parsed from this text at submission). */
     hostRequiresXml: string;
     hostRequiresForce: string | null;
     hostFilter: unknown;
@@ -123,13 +125,17 @@ export async function loadQueuedSets(db: Db, setIds?: readonly number[]): Promis
   >(
     `SELECT rs.id AS set_id, rs.job_id, j.owner_id, rs.priority::text AS priority,
             rs.processed_at IS NOT NULL AS processed, r.id, r.kind::text AS kind, r.host_recipe_id,
-            r.host_requires_xml, r.host_requires_force, r.host_filter, r.autopick_random, r.distro_tree_id
+            -- The XML only where the stored filter is missing or of an older format: it is
+            -- what a current filter was parsed from, and the bulk of the rows' bytes.
+            CASE WHEN r.host_filter->>'format' = $2 THEN '' ELSE r.host_requires_xml END AS host_requires_xml,
+            r.host_requires_force, r.host_filter, r.autopick_random, r.distro_tree_id
        FROM recipe_set rs
        JOIN job j ON j.id = rs.job_id
        JOIN recipe r ON r.recipe_set_id = rs.id
       WHERE rs.status = 'Queued' AND ($1::int[] IS NULL OR rs.id = ANY($1::int[]))
       ORDER BY rs.id, r.id`,
     setIds ? [...setIds] : null,
+    String(HOST_FILTER_FORMAT),
   );
   const sets: QueuedSetRow[] = [];
   let current: QueuedSetRow | undefined;
