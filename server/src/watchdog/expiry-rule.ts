@@ -22,6 +22,8 @@ export interface ExpiryClock {
 export interface ExpiredWatchdog {
   recipeId: number;
   killTime: Date;
+  /** The recipe's job: a claim on a sibling counts as a future kill time, so one job's expiries are handled in turn. */
+  jobId: number;
 }
 
 /** Aliases: w = watchdog, r = its recipe, lc = the recipe set's lab. */
@@ -53,7 +55,7 @@ export async function findExpiredWatchdogs(
         AND (w.kill_time, w.recipe_id) > (${after.killTime}::timestamp, ${after.recipeId}::int)`
     : Prisma.empty;
   return db.$queryRaw<ExpiredWatchdog[]>`
-    SELECT w.recipe_id AS "recipeId", w.kill_time AS "killTime"
+    SELECT w.recipe_id AS "recipeId", w.kill_time AS "killTime", rs.job_id AS "jobId"
       FROM watchdog w JOIN ${recipeSetLab} ON r.id = w.recipe_id
      WHERE ${expiredPredicate(clock)} ${page}
      ORDER BY w.kill_time, w.recipe_id

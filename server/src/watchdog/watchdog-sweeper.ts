@@ -106,9 +106,9 @@ export class WatchdogSweeper {
       let after: ExpiredWatchdog | undefined;
       for (;;) {
         const batch = await findExpiredWatchdogs(db, clock, after, this.batchSize);
-        await forEachConcurrently(batch, ABORTS_IN_FLIGHT, (watchdog) =>
-          this.expire(watchdog, clock, outcome),
-        );
+        await forEachConcurrently(byJob(batch), ABORTS_IN_FLIGHT, async (ofOneJob) => {
+          for (const watchdog of ofOneJob) await this.expire(watchdog, clock, outcome);
+        });
         if (batch.length < this.batchSize) break;
         after = batch.at(-1);
         // A long sweep is not an outage: keep the record fresh for the other sweepers.
@@ -150,9 +150,25 @@ export class WatchdogSweeper {
 /**
  * Aborts run this many at a time: each is one transaction of ~25 statements (stop()), mostly
  * round trips, so a burst of expiries (a lab back from an outage) clears several times faster
- * while leaving most of the pool to the API. Recipes of one job serialise on the job's lock.
+ * while leaving most of the pool to the API.
  */
 const ABORTS_IN_FLIGHT = 4;
+
+/**
+ * The batch cut by job, each job's watchdogs in batch order. One job's recipes are aborted in
+ * turn: a claimed sibling's kill time is in the future until its abort commits, which would
+ * make the expiry rule refuse the next sibling of its set; and the aborts would queue on the
+ * job's lock anyway.
+ */
+function byJob(batch: readonly ExpiredWatchdog[]): ExpiredWatchdog[][] {
+  const groups = new Map<number, ExpiredWatchdog[]>();
+  for (const watchdog of batch) {
+    const group = groups.get(watchdog.jobId);
+    if (group) group.push(watchdog);
+    else groups.set(watchdog.jobId, [watchdog]);
+  }
+  return [...groups.values()];
+}
 
 async function forEachConcurrently<T>(
   items: readonly T[],

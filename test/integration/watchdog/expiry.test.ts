@@ -106,7 +106,7 @@ describe('watchdog expiry', () => {
     // Within the sweeper's outage threshold, so no outage push gets in the way.
     const after = later(now, 5001);
     await labSeenAt(server.db, after);
-    // Aborts run concurrently: the order they finish in is not defined.
+    // Both in one sweep: the claim on the first must not make the second look unexpired.
     expect((await sweeper.sweepOnce(after)).aborted.sort((a, b) => a - b)).toEqual(
       [first!, second!].sort((a, b) => a - b),
     );
