@@ -25,6 +25,8 @@ let server: TestServer;
 let lc: FastifyInstance;
 let lcUrl: string;
 let dir: string;
+/** Harness process groups started, killed after the tests (a failed test leaves them running). */
+const harnessGroups = new Set<number>();
 
 interface HarnessExit {
   code: number | null;
@@ -50,6 +52,7 @@ function startHarness(recipeId: number, stateDir = join(dir, 'state')): { exited
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, HOME: dir, ERLEN_TEST_OUT: join(dir, 'out') },
   });
+  if (child.pid !== undefined) harnessGroups.add(child.pid);
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
@@ -125,6 +128,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const group of harnessGroups) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // it has exited
+    }
+  }
   await lc?.close();
   await server?.close();
   await rm(dir, { recursive: true, force: true });
@@ -176,7 +186,8 @@ describe('erlen-harness bundle against a lab controller', () => {
       'examples/streaming',
       [
         'echo "waiting for release"',
-        'while [ ! -e "$ERLEN_TEST_OUT/release" ]; do sleep 0.1; done',
+        // Waits for the test, or ends when a failed test removed the directory.
+        'while [ ! -e "$ERLEN_TEST_OUT/release" ] && [ -d "$ERLEN_TEST_OUT" ]; do sleep 0.1; done',
         'echo released',
         'exit 3',
         '',
