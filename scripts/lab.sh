@@ -24,8 +24,9 @@ if ! psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE \"${db_name}\""
 fi
 
-# The demo tree's images are placeholders: the simulated systems are powered and netbooted
-# (files written into .erlen/tftp) but run nothing; a real live image comes with the harness.
+# The demo tree is a live tree whose images are placeholders: the simulated systems behind
+# the `virtual` power type netboot it (files written into .erlen/tftp) and run its "kernel",
+# the harness, as a process of this host with the tasks in docs/examples/tasks.
 tree=.erlen/distros/ErlenLinux-1.0/x86_64
 mkdir -p "$tree/images"
 [ -f "$tree/images/vmlinuz" ] || echo "placeholder kernel" >"$tree/images/vmlinuz"
@@ -41,20 +42,25 @@ cat <<MSG
 
   Erlen is starting at ${url}
     API docs:      ${url}/docs      (OpenAPI: ${url}/openapi.json)
-    Demo lab:      lab1.erlen.test with systems sim1..sim4.lab1.erlen.test (virtual power)
-    Lab controller: netboot files in .erlen/tftp, simulated power states in .erlen/power,
-                    harness API at http://127.0.0.1:${ERLEN_HARNESS_PORT:-8000} (logs in .erlen/logs)
+    Demo lab:      lab1.erlen.test with systems sim1..sim4.lab1.erlen.test (simulated machines)
+    Lab controller: netboot files in .erlen/tftp, power states and each machine's console
+                    in .erlen/power (machines/<fqdn>/console.log), harness API at
+                    http://127.0.0.1:${ERLEN_HARNESS_PORT:-8000} (task logs in .erlen/logs)
     CLI, from another terminal in this folder:
       source .erlen/quickstart.env
       npx erlen system-list
-      npx erlen job-submit docs/examples/hello-job.xml
-      npx erlen job-list --mine
+      npx erlen job-submit docs/examples/hello-job.xml --wait
+      npx erlen job-results J:1
+      npx erlen job-logs J:1
 
 MSG
-# The scheduler and the lab controller run beside the server; all stop with Ctrl-C (or
-# when the server exits).
+# The server, the scheduler and the lab controller run side by side; all stop with Ctrl-C,
+# a SIGTERM to this script, or when any of them exits. They run in the background so that
+# `wait -n` (unlike a foreground child) lets the signal traps run at once.
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 node dist/server/src/scheduler-main.js &
 pids+=($!)
 if [ -n "$lab_token" ]; then
@@ -62,7 +68,12 @@ if [ -n "$lab_token" ]; then
   ERLEN_SERVER_URL="$url" ERLEN_LC_TOKEN="$lab_token" ERLEN_TFTP_ROOT="$PWD/.erlen/tftp" \
     ERLEN_VIRTUAL_POWER_DIR="$PWD/.erlen/power" ERLEN_LC_LOG_DIR="$PWD/.erlen/logs" \
     ERLEN_HARNESS_HOST=127.0.0.1 ERLEN_HARNESS_PORT="${ERLEN_HARNESS_PORT:-8000}" \
+    ERLEN_HARNESS_URL="http://127.0.0.1:${ERLEN_HARNESS_PORT:-8000}/" \
+    ERLEN_SIMULATED_HARNESS="$PWD/dist/harness/erlen-harness.mjs" \
+    ERLEN_SIMULATED_TASK_ROOT="$PWD/docs/examples/tasks" \
     node dist/lab-controller/src/main.js &
   pids+=($!)
 fi
-node dist/server/src/main.js
+node dist/server/src/main.js &
+pids+=($!)
+wait -n

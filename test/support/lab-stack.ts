@@ -2,7 +2,7 @@
 // scheduler woken by BullMQ events, and a lab controller (command daemon and harness API on a
 // port) driving real power scripts and writing real netboot files.
 import type { FastifyInstance } from 'fastify';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +20,21 @@ import { testScheduler } from './scheduler-lab.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export interface LabStackOptions {
-  /** Creates the lab's inventory (files may go in `dir`) and returns its lab controller's token. */
-  seed(server: TestServer, dir: string): Promise<string>;
-  /** The harness API's URL as systems reach it (a qemu guest sees another address). */
-  harnessUrl?(port: number): string;
+  /** Creates the lab's inventory and returns its lab controller's token. */
+  seed(server: TestServer, lab: LabPlaces): Promise<string>;
+  /** The harness API's URL as booted systems reach it (a qemu guest sees another address). */
+  bootHarnessUrl?: string;
   /** Simulated machines behind `virtual` power, running this harness bundle and task library. */
   simulated?: { harnessPath: string; taskRoot: string };
+}
+
+/** Where the lab's pieces will be, known before its lab controller starts. */
+export interface LabPlaces {
+  /** A scratch directory, removed by stop(). */
+  dir: string;
+  tftpRoot: string;
+  /** The harness API's port on 127.0.0.1. */
+  harnessPort: number;
 }
 
 export interface LabStack {
@@ -55,7 +64,11 @@ export async function startLabStack(options: LabStackOptions): Promise<LabStack>
   const dir = await mkdtemp(join(tmpdir(), 'erlen-lab-'));
   const tftpRoot = join(dir, 'tftp');
   const powerDir = join(dir, 'power');
-  const labToken = await options.seed(server, dir);
+  // The harness API's URL is part of what it answers (log locations), so its port is chosen
+  // first; systems that must reach it (qemu guests) are set up with it by seed().
+  const port = await freePort();
+  await mkdir(tftpRoot, { recursive: true });
+  const labToken = await options.seed(server, { dir, tftpRoot, harnessPort: port });
   const logger = pino({ level: process.env.LAB_DEBUG ? 'debug' : 'silent' });
 
   const scheduler: Scheduler = testScheduler(server, { sweepIntervalMs: 2000 });
@@ -67,18 +80,17 @@ export async function startLabStack(options: LabStackOptions): Promise<LabStack>
   );
   await scheduler.start();
 
-  // Its URL is part of what it answers (log locations), so its port is chosen first.
-  const port = await freePort();
   const publicUrl = `http://127.0.0.1:${String(port)}/`;
   const harnessApi: FastifyInstance = await buildHarnessApi({
     server: new ServerClient(baseUrl, labToken),
     logs: new LogStore(join(dir, 'logs'), 10 * 1024 * 1024),
     tftpRoot,
     publicUrl,
+    bootUrl: options.bootHarnessUrl,
     logger,
   });
   await harnessApi.listen({ host: '127.0.0.1', port });
-  const harnessUrl = options.harnessUrl?.(port) ?? publicUrl;
+  const harnessUrl = options.bootHarnessUrl ?? publicUrl;
 
   const simulated = options.simulated
     ? new SimulatedMachines({ tftpRoot, stateDir: powerDir, ...options.simulated })
