@@ -194,6 +194,13 @@ describe('the qemu lab', () => {
       expect(consoles[index]).toContain('starting the harness');
     }
 
+    // The results the VMs reported, as Beaker results XML through the CLI.
+    const results = await lab.erlen(['job-results', `J:${String(jobId)}`]);
+    expect(results.stdout).toMatch(/<job id="\d+"[^>]* result="Fail" status="Completed"/);
+    expect(results.stdout.match(/<result [^>]*path="\/erlen\/fail\/check"[^>]*result="Fail"/g)).toHaveLength(
+      2,
+    );
+
     // The VMs' task output and uploaded logs, through the server.
     const logs = await lab.erlen(['job-logs', `J:${String(jobId)}`]);
     expect(logs.stdout.match(/taskout\.log/g)).toHaveLength(4);
