@@ -10,15 +10,26 @@ export const LAB_A = 'lab-a.example.com';
 export const LAB_B = 'lab-b.example.com';
 export const TREE = 'ErlenLinux-1.0';
 
-async function post(server: TestServer, url: string, payload: object, token = server.adminToken) {
+/** POSTs through the app as the admin (or `token`); a refusal fails the test with its body. */
+export async function post(
+  server: TestServer,
+  url: string,
+  payload: object,
+  token = server.adminToken,
+): Promise<{ token?: string }> {
   const response = await server.app.inject({ method: 'POST', url, headers: bearer(token), payload });
   if (response.statusCode >= 300) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
   return response.json();
 }
 
-/** Lab controllers and one x86_64 tree served by the given labs. */
-export async function seedLabs(server: TestServer, labs = [LAB_A], treeLabs = labs): Promise<void> {
-  for (const fqdn of labs) await post(server, '/labcontrollers', { fqdn });
+/** Lab controllers and one x86_64 tree served by the given labs; returns each lab's token. */
+export async function seedLabs(
+  server: TestServer,
+  labs = [LAB_A],
+  treeLabs = labs,
+): Promise<Map<string, string>> {
+  const tokens = new Map<string, string>();
+  for (const fqdn of labs) tokens.set(fqdn, (await post(server, '/labcontrollers', { fqdn })).token!);
   await post(server, '/distro-trees', {
     name: TREE,
     osMajor: 'ErlenLinux1',
@@ -27,6 +38,7 @@ export async function seedLabs(server: TestServer, labs = [LAB_A], treeLabs = la
     variant: 'Server',
     labUrls: treeLabs.map((lab) => ({ labController: lab, url: `http://${lab}/distros/${TREE}/` })),
   });
+  return tokens;
 }
 
 /** A system everybody may reserve, in LAB_A unless told otherwise. */

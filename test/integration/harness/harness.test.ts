@@ -4,7 +4,7 @@
 // fetched from a tarball; one reboots (the "reboot" kills the harness's process group, as a
 // power cycle would) and the harness is started again to resume.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { tmpdir } from 'node:os';
@@ -16,8 +16,8 @@ import { buildHarnessApi } from '../../../lab-controller/src/harness-api/harness
 import { LogStore } from '../../../lab-controller/src/harness-api/log-store.js';
 import { ServerClient } from '../../../lab-controller/src/server-client.js';
 import { listen } from '../../support/cli.js';
-import { addSystem, LAB_A, submit, testScheduler, TREE } from '../../support/scheduler-lab.js';
-import { bearer, startTestServer, type TestServer } from '../../support/server.js';
+import { addSystem, LAB_A, seedLabs, submit, testScheduler, TREE } from '../../support/scheduler-lab.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
 
 const BUNDLE = fileURLToPath(new URL('../../../dist/harness/erlen-harness.mjs', import.meta.url));
 const FQDN = 'h1.example.com';
@@ -72,6 +72,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms 
   }
 }
 
+/** Runs the bundle to its end: its exit status and what it said on stderr. */
+function runBundle(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, [BUNDLE, ...args], (error, _stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+    ),
+  );
+}
+
 /** Alive and not a zombie waiting for its new parent (this machine's init) to reap it. */
 async function isRunning(pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
@@ -98,25 +107,9 @@ beforeAll(async () => {
   const serverUrl = await listen(server);
   dir = await mkdtemp(join(tmpdir(), 'erlen-harness-it-'));
   await mkdir(join(dir, 'out'));
-  const created = await server.app.inject({
-    method: 'POST',
-    url: '/labcontrollers',
-    headers: bearer(server.adminToken),
-    payload: { fqdn: LAB_A },
-  });
-  await server.app.inject({
-    method: 'POST',
-    url: '/distro-trees',
-    headers: bearer(server.adminToken),
-    payload: {
-      name: TREE,
-      osMajor: 'ErlenLinux1',
-      arch: 'x86_64',
-      labUrls: [{ labController: LAB_A, url: `http://${LAB_A}/distros/${TREE}/` }],
-    },
-  });
+  const labToken = (await seedLabs(server)).get(LAB_A)!;
   lc = await buildHarnessApi({
-    server: new ServerClient(serverUrl, created.json().token),
+    server: new ServerClient(serverUrl, labToken),
     logs: new LogStore(join(dir, 'lc-logs'), 64 * 1024),
     tftpRoot: join(dir, 'tftp'),
     // What harnesses are told in Location headers; they connect to where it listens.
@@ -395,28 +388,12 @@ describe('erlen-harness bundle against a lab controller', () => {
   });
 
   it('refuses to start without a usable configuration, naming what is missing', async () => {
-    const run = spawn(
-      process.execPath,
-      [BUNDLE, '--cmdline', 'quiet erlen.lc=ftp://x/', '--config', join(dir, 'none.json')],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    run.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const code = await new Promise((resolve) => run.once('close', resolve));
-    expect(code).toBe(2);
-    expect(stderr).toContain('cannot read config file');
-    const bad = spawn(
-      process.execPath,
-      [BUNDLE, '--cmdline', 'quiet erlen.lc=ftp://x/', '--config', join(dir, 'harness.json')],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let badErr = '';
-    bad.stderr.setEncoding('utf8').on('data', (text: string) => (badErr += text));
-    expect(await new Promise((resolve) => bad.once('close', resolve))).toBe(2);
-    expect(badErr).toContain('lab controller URL "ftp://x/" is not an http(s) URL');
+    const cmdline = ['--cmdline', 'quiet erlen.lc=ftp://x/'];
+    const missing = await runBundle([...cmdline, '--config', join(dir, 'none.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read config file');
+    const bad = await runBundle([...cmdline, '--config', join(dir, 'harness.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('lab controller URL "ftp://x/" is not an http(s) URL');
   });
 });

@@ -6,7 +6,7 @@
 // task reboots its machine mid-recipe, and the recipe resumes and finishes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -18,7 +18,7 @@ import {
   writeChainScript,
   type QemuSystem,
 } from '../../support/qemu-system.js';
-import { bearer, type TestServer } from '../../support/server.js';
+import { post } from '../../support/scheduler-lab.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const root = repoRoot();
@@ -32,17 +32,6 @@ const SYSTEMS = [
 ];
 let lab: LabStack;
 const vms = new Map<string, QemuSystem>();
-
-async function post(server: TestServer, url: string, payload: object): Promise<{ token?: string }> {
-  const response = await server.app.inject({
-    method: 'POST',
-    url,
-    headers: bearer(server.adminToken),
-    payload,
-  });
-  if (response.statusCode >= 300) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
-  return response.json();
-}
 
 function job(recipes: string[][]): string {
   const recipe = (tasks: string[]) => `
@@ -59,7 +48,7 @@ function job(recipes: string[][]): string {
 
 async function submit(xml: string): Promise<number> {
   const file = join(lab.dir, `job-${String(Date.now())}.xml`);
-  await import('node:fs/promises').then((fs) => fs.writeFile(file, xml));
+  await writeFile(file, xml);
   const submitted = await lab.erlen(['job-submit', file]);
   expect(submitted.stderr).toBe('');
   return Number(submitted.stdout.trim().replace(/^J:/, ''));
