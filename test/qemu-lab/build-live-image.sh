@@ -53,7 +53,8 @@ node=$(readlink -f "$(command -v node)")
 
 key=$(
   {
-    sha256sum "$deb" "$node" "$busybox" "$harness" "$here"/*
+    sha256sum "$deb" "$node" "$busybox" "$harness"
+    find "$here" -maxdepth 1 -type f -print0 | sort -z | xargs -0 sha256sum
     (cd "$tasks" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
   } | sha256sum | cut -c1-16
 )
