@@ -17,6 +17,8 @@ export class ErlenError extends Error {
 
 const defaultStatus = {
   BAD_REQUEST: 400,
+  /** A command-line tool was called with wrong arguments (the harness's helpers exit 2). */
+  USAGE: 400,
   INVALID_JOB_XML: 400,
   HOSTILE_XML: 400,
   PAYLOAD_TOO_LARGE: 413,

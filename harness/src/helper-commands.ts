@@ -16,7 +16,7 @@ const RESULTS: Record<string, ResultType> = {
 };
 
 /** A usage mistake in a helper's arguments (exit status 2, as getopt-style tools do). */
-const usage = (message: string) => new ErlenError('BAD_REQUEST', message, 2);
+const usage = (message: string) => new ErlenError('USAGE', message);
 
 /** The helper commands tasks call; each returns its exit status. */
 export const HELPERS: Record<HelperCommand, (args: string[], env: NodeJS.ProcessEnv) => Promise<number>> = {

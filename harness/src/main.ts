@@ -87,6 +87,6 @@ main(process.argv.slice(2)).then(
     say(isErlenError(error) ? `${error.message} [${error.code}]` : String((error as Error).stack ?? error));
     // 2 for a usage or configuration mistake, as getopt-style tools exit.
     process.exitCode =
-      isErlenError(error) && (error.code === 'CONFIG_INVALID' || error.statusCode === 2) ? 2 : 1;
+      isErlenError(error) && (error.code === 'CONFIG_INVALID' || error.code === 'USAGE') ? 2 : 1;
   },
 );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseKernelCmdline, resolveConfig } from '../../../harness/src/config.js';
+import { HELPERS } from '../../../harness/src/helper-commands.js';
 import { parseState } from '../../../harness/src/state.js';
 import { parseFetchUrl } from '../../../harness/src/task-source.js';
 import { taskTimeLimit } from '../../../harness/src/task-limits.js';
@@ -47,6 +48,20 @@ describe('harness configuration', () => {
     expect(() => resolveConfig({ cmdline: '', flags: {}, file: { path: 'h.json', text: '{' } })).toThrow(
       'h.json is not JSON',
     );
+  });
+});
+
+describe('helper commands', () => {
+  it('refuse wrong arguments as a usage mistake, before looking for a running task', async () => {
+    await expect(HELPERS['rstrnt-report-result'](['only-a-name'], {})).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('usage: rstrnt-report-result'),
+    });
+    await expect(HELPERS['rstrnt-report-result'](['t', 'MAYBE'], {})).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('"MAYBE" is not one of PASS, FAIL, WARN, SKIP, NONE'),
+    });
+    await expect(HELPERS['rstrnt-adjust-watchdog'](['soon'], {})).rejects.toMatchObject({ code: 'USAGE' });
   });
 });
 
