@@ -10,6 +10,7 @@
  * resource per recipe. Every assignment is appended to assignment_event in the same
  * transaction, with the transaction id, for the history checker.
  */
+import { groupBy } from '../../../common/src/group-by.js';
 import { LONG_TRANSACTION, type Db, type Prisma } from '../db/prisma.js';
 import type { Placement } from './planner.js';
 
@@ -285,17 +286,6 @@ async function writeAssignments(tx: Tx, placements: readonly Placement[], state:
 
 const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
 
-function groupBy<T, K>(values: readonly T[], key: (value: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const value of values) {
-    const k = key(value);
-    const group = groups.get(k);
-    if (group) group.push(value);
-    else groups.set(k, [value]);
-  }
-  return groups;
-}
-
 /**
  * Placements cut into batches that commit side by side: the planner gives each system to one
  * set, so batches hold disjoint systems, and all sets of a job go into one batch, so no batch
@@ -303,15 +293,9 @@ function groupBy<T, K>(values: readonly T[], key: (value: T) => K): Map<K, T[]> 
  * a third of its commit time in those waits).
  */
 export function commitBatches(placements: readonly Placement[], size: number): Placement[][] {
-  const byJob = new Map<number, Placement[]>();
-  for (const placement of placements) {
-    const group = byJob.get(placement.set.jobId);
-    if (group) group.push(placement);
-    else byJob.set(placement.set.jobId, [placement]);
-  }
   const batches: Placement[][] = [];
   let batch: Placement[] = [];
-  for (const group of byJob.values()) {
+  for (const group of groupBy(placements, (p) => p.set.jobId).values()) {
     batch.push(...group);
     if (batch.length >= size) {
       batches.push(batch);

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { formatTaskspec } from '../../../common/src/domain/taskspec.js';
+import { groupBy } from '../../../common/src/group-by.js';
 import type { Db } from '../db/prisma.js';
 import type { SchedulerEvents } from '../events/scheduler-events.js';
 import { stop } from '../modules/jobs/job-lifecycle.js';
@@ -106,7 +107,11 @@ export class WatchdogSweeper {
       let after: ExpiredWatchdog | undefined;
       for (;;) {
         const batch = await findExpiredWatchdogs(db, clock, after, this.batchSize);
-        await forEachConcurrently(byJob(batch), ABORTS_IN_FLIGHT, async (ofOneJob) => {
+        // One job's recipes are aborted in turn: a claimed sibling's kill time is in the future
+        // until its abort commits, which would make the expiry rule refuse the next sibling of
+        // its set; and the aborts would queue on the job's lock anyway.
+        const byJob = [...groupBy(batch, (watchdog) => watchdog.jobId).values()];
+        await forEachConcurrently(byJob, ABORTS_IN_FLIGHT, async (ofOneJob) => {
           for (const watchdog of ofOneJob) await this.expire(watchdog, clock, outcome);
         });
         if (batch.length < this.batchSize) break;
@@ -153,22 +158,6 @@ export class WatchdogSweeper {
  * while leaving most of the pool to the API.
  */
 const ABORTS_IN_FLIGHT = 4;
-
-/**
- * The batch cut by job, each job's watchdogs in batch order. One job's recipes are aborted in
- * turn: a claimed sibling's kill time is in the future until its abort commits, which would
- * make the expiry rule refuse the next sibling of its set; and the aborts would queue on the
- * job's lock anyway.
- */
-function byJob(batch: readonly ExpiredWatchdog[]): ExpiredWatchdog[][] {
-  const groups = new Map<number, ExpiredWatchdog[]>();
-  for (const watchdog of batch) {
-    const group = groups.get(watchdog.jobId);
-    if (group) group.push(watchdog);
-    else groups.set(watchdog.jobId, [watchdog]);
-  }
-  return [...groups.values()];
-}
 
 async function forEachConcurrently<T>(
   items: readonly T[],
