@@ -5,11 +5,14 @@
  *
  * - full_pass_s: cold start on the seeded queue: load the index and the queue, process every
  *   new recipe set (decide which are hopeless or fit one system), plan, and commit every
- *   assignment. Writing the processing decisions (aborts, bumps) follows the commits and is
- *   reported as processing_writes_ms.
+ *   assignment (systems reserved, sets Scheduled). Provisioning the assigned sets (watchdogs,
+ *   installations, the lab controllers' commands; sets Waiting) follows and is reported as
+ *   full_pass_provision_ms; writing the processing decisions (aborts, bumps) comes last, as
+ *   processing_writes_ms.
  * - release_to_assign: a running recipe set is cancelled (its systems released and the
  *   event published through BullMQ); from the release commit to the commit of the next
- *   assignment of a released system.
+ *   assignment of a released system; release_to_provision: to the commit of that set's
+ *   provisioning (its commands visible to the lab controller).
  * - submit_to_assign: a job whose recipe fits a free system (a ninth lab kept free for it)
  *   is stored; from the submission commit to its assignment commit.
  * - index_mb: heap held by the loaded index and queue (after GC).
@@ -81,6 +84,7 @@ export const schedulerBenchmark: Benchmark = {
           labOfflineAfterMs: 60_000,
           sweepIntervalMs: 0,
           onCommitted: (placements, at) => committed.seen(placements, at),
+          onProvisioned: (setIds, at) => committed.provisioned(setIds, at),
         });
         const heapBefore = heapUsed();
         log('cold full pass');
@@ -114,6 +118,7 @@ export const schedulerBenchmark: Benchmark = {
           const release = await releaseSamples(db, scheduler, publisher, committed, size.releases);
           const submit = await submitSamples(db, admin, publisher, committed, size.submits);
           const releaseStats = summarise(release.latencies);
+          const provisionStats = summarise(release.provisionLatencies);
           const submitStats = summarise(submit);
           return {
             benchmark: 'scheduler',
@@ -126,12 +131,16 @@ export const schedulerBenchmark: Benchmark = {
             full_pass_process_ms: Math.round(timings.process),
             full_pass_plan_ms: Math.round(timings.plan),
             full_pass_commit_ms: Math.round(timings.commit),
+            full_pass_provision_ms: Math.round(timings.provision),
+            full_pass_provisioned_sets: first.provisioned,
             processing_writes_ms: Math.round(timings.persist),
             full_pass_assigned_sets: first.committed,
             full_pass_aborted_sets: first.aborted,
             release_to_assign_p50_ms: releaseStats.p50,
             release_to_assign_p99_ms: releaseStats.p99,
             release_to_assign_samples: release.latencies.length,
+            release_to_provision_p50_ms: provisionStats.p50,
+            release_to_provision_p99_ms: provisionStats.p99,
             release_without_candidate: release.unmatched,
             submit_to_assign_p50_ms: submitStats.p50,
             submit_to_assign_p99_ms: submitStats.p99,
@@ -216,12 +225,32 @@ async function freeLab(db: Db, admin: Actor, systems: number): Promise<void> {
 class CommitWatch {
   private readonly bySystem = new Map<number, (at: number) => void>();
   private readonly bySet = new Map<number, (at: number) => void>();
+  /** The set each system was last assigned to, and when sets were provisioned. */
+  private readonly setOfSystem = new Map<number, number>();
+  private readonly provisionedAt = new Map<number, number>();
 
   seen(placements: readonly Placement[], at: number): void {
     for (const placement of placements) {
       this.bySet.get(placement.set.id)?.(at);
-      for (const systemId of placement.systems.values()) this.bySystem.get(systemId)?.(at);
+      for (const systemId of placement.systems.values()) {
+        this.setOfSystem.set(systemId, placement.set.id);
+        this.bySystem.get(systemId)?.(at);
+      }
     }
+  }
+
+  provisioned(setIds: readonly number[], at: number): void {
+    for (const id of setIds) this.provisionedAt.set(id, at);
+  }
+
+  /** When the set that last took one of these systems was provisioned. */
+  provisionedFor(systemIds: readonly number[]): number | undefined {
+    for (const id of systemIds) {
+      const setId = this.setOfSystem.get(id);
+      const at = setId === undefined ? undefined : this.provisionedAt.get(setId);
+      if (at !== undefined) return at;
+    }
+    return undefined;
   }
 
   /** Ends the wait for these systems with "not assigned" (no-op when they were). */
@@ -265,8 +294,9 @@ async function releaseSamples(
   publisher: SchedulerEvents,
   committed: CommitWatch,
   samples: number,
-): Promise<{ latencies: number[]; unmatched: number }> {
+): Promise<{ latencies: number[]; provisionLatencies: number[]; unmatched: number }> {
   const latencies: number[] = [];
+  const provisionLatencies: number[] = [];
   let unmatched = 0;
   log(`${samples} releases`);
   const running = (await db.recipeSet.findMany({ where: { status: 'Waiting' }, select: { id: true } })).map(
@@ -276,12 +306,14 @@ async function releaseSamples(
   for (let i = 0; i < samples && cursor < running.length; i++) {
     const setId = running[cursor++] as number;
     let releasedAt = 0;
+    let released: readonly number[] = [];
     let assigned: Promise<number | undefined> = Promise.resolve(undefined);
     // The clock starts when the release has committed: the lifecycle publishes right after.
     const events: SchedulerEvents = {
       ...publisher,
       systemsReleased: async (systemIds) => {
         releasedAt = performance.now();
+        released = systemIds;
         assigned = committed.forSystems(systemIds);
         await publisher.systemsReleased(systemIds);
       },
@@ -292,8 +324,10 @@ async function releaseSamples(
     else latencies.push(at - releasedAt);
     // Let the pass that followed finish before the next release, so samples do not overlap.
     await scheduler.kick();
+    const provisionedAt = at === undefined ? undefined : committed.provisionedFor(released);
+    if (provisionedAt !== undefined) provisionLatencies.push(provisionedAt - releasedAt);
   }
-  return { latencies, unmatched };
+  return { latencies, provisionLatencies, unmatched };
 }
 
 async function submitSamples(

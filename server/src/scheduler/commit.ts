@@ -8,7 +8,8 @@
  *
  * Backstops in the schema: one open reservation per system (partial unique index) and one
  * resource per recipe. Every assignment is appended to assignment_event in the same
- * transaction, with the transaction id, for the history checker.
+ * transaction, with the transaction id, for the history checker. The sets committed here are
+ * Scheduled; provision.ts takes them to Waiting.
  */
 import { groupBy } from '../../../common/src/group-by.js';
 import { LONG_TRANSACTION, type Db, type Prisma } from '../db/prisma.js';
@@ -40,7 +41,6 @@ interface LockedSystem {
   status: string;
   lab_controller_id: number | null;
   loaned_to_id: number | null;
-  quiescent_period: number | null;
   /** An open reservation (a manual one, or one a release has not closed). */
   reserved: boolean;
   lab_usable: boolean;
@@ -73,12 +73,10 @@ export async function commitPlacements(
     // The lab's state comes with the system row: one round trip less on the hot path.
     const systems = await tx.$queryRawUnsafe<LockedSystem[]>(
       `SELECT s.id, s.fqdn, s.user_id, s.status::text AS status, s.lab_controller_id, s.loaned_to_id,
-              p.quiescent_period,
               EXISTS (SELECT 1 FROM reservation rv WHERE rv.system_id = s.id AND rv.finish_time IS NULL) AS reserved,
               (lc.id IS NOT NULL AND NOT lc.disabled AND lc.removed_at IS NULL
                AND (lc.last_seen_at IS NULL OR lc.last_seen_at > $2::timestamp)) AS lab_usable
          FROM system s
-         LEFT JOIN power p ON p.system_id = s.id
          LEFT JOIN lab_controller lc ON lc.id = s.lab_controller_id
         WHERE s.id = ANY($1::int[]) ORDER BY s.id FOR UPDATE OF s`,
       systemIds,
@@ -116,8 +114,7 @@ export async function commitPlacements(
         for (const id of systemsOfSet) claimed.add(id);
       }
     }
-    if (committed.length)
-      await writeAssignments(tx, committed, { systemById, recipesBySet, now, actor: options.actor });
+    if (committed.length) await writeAssignments(tx, committed, { recipesBySet, now, actor: options.actor });
     return { committed, conflicts };
   }, LONG_TRANSACTION);
 }
@@ -179,21 +176,18 @@ async function reservablePairs(tx: Tx, pairs: number[][]): Promise<Set<string>> 
 }
 
 interface WriteState {
-  systemById: Map<number, LockedSystem>;
   recipesBySet: Map<number, RecipeRow[]>;
   now: Date;
   actor: string;
 }
 
 /**
- * Every write for the committed placements in one statement (Beaker's schedule_recipe_on_system
- * and provision, §4.2 and §5.1): reserve the systems; reservations and resources (guests get a
- * MAC from their recipe id in QEMU's 52:54:00 range); watchdogs without a kill time;
- * installations; the lab controller's commands in the order it runs them (clear_logs,
- * configure_netboot, off, on); tasks, recipes and sets to Waiting with the set pinned to its
- * lab; jobs to Waiting (it dominates every queued status in the roll-up, and a job with a
- * queued set has no finished status to keep); the history rows. Data-modifying CTEs all run
- * to completion, so one round trip does what fourteen did.
+ * The assignment in one statement (Beaker's schedule_recipe_on_system, §4.2): reserve the
+ * systems; reservations and resources (guests get a MAC from their recipe id in QEMU's
+ * 52:54:00 range); tasks, recipes and sets to Scheduled with the set pinned to its lab; the
+ * job to Scheduled once none of its sets is still queued or further on; the history rows.
+ * Provisioning (watchdogs, installations, commands) follows in provision.ts. Data-modifying
+ * CTEs all run to completion, so one round trip does what ten did.
  */
 async function writeAssignments(tx: Tx, placements: readonly Placement[], state: WriteState): Promise<void> {
   const machine: { recipeId: number; setId: number; systemId: number; ownerId: number; labId: number }[] = [];
@@ -213,19 +207,20 @@ async function writeAssignments(tx: Tx, placements: readonly Placement[], state:
   }
   const [{ reserved }] = await tx.$queryRawUnsafe<[{ reserved: number }]>(
     `WITH m AS (
-       SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[])
-                  AS m(recipe_id, set_id, system_id, owner_id, lab_id, quiescent)),
-     g AS (SELECT * FROM unnest($7::int[], $8::int[]) AS g(recipe_id, lab_id)),
+       SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::int[])
+                  AS m(recipe_id, set_id, system_id, owner_id, lab_id)),
+     g AS (SELECT * FROM unnest($6::int[], $7::int[]) AS g(recipe_id, lab_id)),
      all_r AS (SELECT recipe_id FROM m UNION ALL SELECT recipe_id FROM g),
+     sets AS (SELECT DISTINCT set_id, lab_id FROM m),
      sys AS (
        UPDATE system s SET user_id = m.owner_id FROM m WHERE s.id = m.system_id AND s.user_id IS NULL
        RETURNING s.id, s.fqdn),
      res AS (
        INSERT INTO reservation (system_id, user_id, type, start_time)
-       SELECT system_id, owner_id, 'recipe'::reservation_type, $9 FROM m RETURNING id, system_id),
+       SELECT system_id, owner_id, 'recipe'::reservation_type, $8 FROM m RETURNING id, system_id),
      rr AS (
        INSERT INTO recipe_resource (recipe_id, type, fqdn, system_id, reservation_id, lab_controller_id, created_at)
-       SELECT m.recipe_id, 'system'::resource_type, sys.fqdn, m.system_id, res.id, m.lab_id, $9
+       SELECT m.recipe_id, 'system'::resource_type, sys.fqdn, m.system_id, res.id, m.lab_id, $8
          FROM m JOIN res ON res.system_id = m.system_id JOIN sys ON sys.id = m.system_id),
      gr AS (
        INSERT INTO recipe_resource (recipe_id, type, mac_address, lab_controller_id, created_at)
@@ -233,48 +228,30 @@ async function writeAssignments(tx: Tx, placements: readonly Placement[], state:
               '52:54:00:' || substr(lpad(to_hex(g.recipe_id % 16777216), 6, '0'), 1, 2) || ':'
                 || substr(lpad(to_hex(g.recipe_id % 16777216), 6, '0'), 3, 2) || ':'
                 || substr(lpad(to_hex(g.recipe_id % 16777216), 6, '0'), 5, 2),
-              g.lab_id, $9
+              g.lab_id, $8
          FROM g),
-     wd AS (INSERT INTO watchdog (recipe_id) SELECT recipe_id FROM all_r),
-     inst AS (
-       INSERT INTO installation (system_id, recipe_id, distro_tree_id, arch, distro_name, os_major, os_minor,
-                                 variant, kernel_options, created_at)
-       SELECT m.system_id, r.id, r.distro_tree_id, COALESCE(a.name, ''), COALESCE(d.name, ''),
-              COALESCE(om.name, ''), COALESCE(ov.os_minor, ''), COALESCE(dt.variant, ''), r.kernel_options, $9
-         FROM m JOIN recipe r ON r.id = m.recipe_id
-         LEFT JOIN distro_tree dt ON dt.id = r.distro_tree_id
-         LEFT JOIN arch a ON a.id = dt.arch_id
-         LEFT JOIN distro d ON d.id = dt.distro_id
-         LEFT JOIN os_version ov ON ov.id = d.os_version_id
-         LEFT JOIN os_major om ON om.id = ov.os_major_id
-       RETURNING id, recipe_id),
-     cmd AS (
-       INSERT INTO command (system_id, lab_controller_id, service, action, installation_id, quiescent_period,
-                            queue_time)
-       SELECT m.system_id, m.lab_id, 'Scheduler', a.action::command_action,
-              inst.id,
-              CASE WHEN a.action IN ('off', 'on') THEN m.quiescent END, $9
-         FROM m JOIN inst ON inst.recipe_id = m.recipe_id
-        CROSS JOIN (VALUES (1, 'clear_logs'), (2, 'configure_netboot'), (3, 'off'), (4, 'on')) AS a(n, action)
-        ORDER BY m.system_id, a.n),
-     t AS (UPDATE recipe_task SET status = 'Waiting'::task_status
+     t AS (UPDATE recipe_task SET status = 'Scheduled'::task_status
             WHERE recipe_id IN (SELECT recipe_id FROM all_r) AND status = 'Queued'),
-     r AS (UPDATE recipe SET status = 'Waiting'::task_status
+     r AS (UPDATE recipe SET status = 'Scheduled'::task_status
             WHERE id IN (SELECT recipe_id FROM all_r) AND status = 'Queued'),
-     rs AS (UPDATE recipe_set SET status = 'Waiting'::task_status, lab_controller_id = x.lab_id
-              FROM (SELECT DISTINCT set_id, lab_id FROM m) AS x WHERE recipe_set.id = x.set_id),
-     j AS (UPDATE job SET status = 'Waiting'::task_status
-            WHERE id IN (SELECT rs2.job_id FROM recipe_set rs2 WHERE rs2.id IN (SELECT set_id FROM m))
-              AND status IN ('New', 'Processed', 'Queued', 'Scheduled', 'Reserved')),
+     rs AS (UPDATE recipe_set SET status = 'Scheduled'::task_status, lab_controller_id = sets.lab_id
+              FROM sets WHERE recipe_set.id = sets.set_id),
+     -- The roll-up: Scheduled once no other set of the job is queued, waiting or running
+     -- (finished and Reserved sets rank above Scheduled).
+     j AS (UPDATE job SET status = 'Scheduled'::task_status
+            WHERE id IN (SELECT rs2.job_id FROM recipe_set rs2 WHERE rs2.id IN (SELECT set_id FROM sets))
+              AND NOT EXISTS (
+                SELECT 1 FROM recipe_set o
+                 WHERE o.job_id = job.id AND o.id NOT IN (SELECT set_id FROM sets)
+                   AND o.status IN ('New', 'Processed', 'Queued', 'Waiting', 'Installing', 'Running'))),
      h AS (INSERT INTO assignment_event (kind, recipe_id, recipe_set_id, system_id, txid, actor, at)
-           SELECT 'assign'::assignment_event_kind, recipe_id, set_id, system_id, txid_current(), $10, $9 FROM m)
+           SELECT 'assign'::assignment_event_kind, recipe_id, set_id, system_id, txid_current(), $9, $8 FROM m)
      SELECT count(*)::int AS reserved FROM sys`,
     machine.map((m) => m.recipeId),
     machine.map((m) => m.setId),
     machine.map((m) => m.systemId),
     machine.map((m) => m.ownerId),
     machine.map((m) => m.labId),
-    machine.map((m) => state.systemById.get(m.systemId)?.quiescent_period ?? null),
     guests.map((g) => g.recipeId),
     guests.map((g) => g.labId),
     state.now,
@@ -287,21 +264,43 @@ async function writeAssignments(tx: Tx, placements: readonly Placement[], state:
 const unique = (values: number[]): number[] => [...new Set(values)].sort((a, b) => a - b);
 
 /**
- * Placements cut into batches that commit side by side: the planner gives each system to one
- * set, so batches hold disjoint systems, and all sets of a job go into one batch, so no batch
- * waits for another's job lock (a job's sets used to straddle batches, and a cold pass spent
- * a third of its commit time in those waits).
+ * Placements gathered into batches that commit side by side, as the planner produces them.
+ * The planner gives each system to one set, so batches hold disjoint systems; a job's sets
+ * go into one batch when they can, because concurrent batches sharing a job wait for each
+ * other's job lock (a job's sets used to straddle batches, and a cold pass spent a third of
+ * its commit time in those waits). A cold pass plans a job's sets far apart (priority
+ * first), so a batch stays open to its jobs' later sets until a committer takes it.
  */
-export function commitBatches(placements: readonly Placement[], size: number): Placement[][] {
-  const batches: Placement[][] = [];
-  let batch: Placement[] = [];
-  for (const group of groupBy(placements, (p) => p.set.jobId).values()) {
-    batch.push(...group);
-    if (batch.length >= size) {
-      batches.push(batch);
-      batch = [];
+export class CommitQueue {
+  private readonly closed: Placement[][] = [];
+  private filling: Placement[] = [];
+  /** The batch not yet taken that holds each job's sets. */
+  private readonly batchOfJob = new Map<number, Placement[]>();
+
+  constructor(private readonly size: number) {}
+
+  add(placement: Placement): void {
+    const open = this.batchOfJob.get(placement.set.jobId);
+    if (open) {
+      open.push(placement);
+      return;
+    }
+    this.filling.push(placement);
+    this.batchOfJob.set(placement.set.jobId, this.filling);
+    if (this.filling.length >= this.size) {
+      this.closed.push(this.filling);
+      this.filling = [];
     }
   }
-  if (batch.length) batches.push(batch);
-  return batches;
+
+  /** The next full batch; with `all` (planning is over), the last partial one too. */
+  take(all: boolean): Placement[] | undefined {
+    let batch = this.closed.shift();
+    if (!batch && all && this.filling.length) {
+      batch = this.filling;
+      this.filling = [];
+    }
+    if (batch) for (const placement of batch) this.batchOfJob.delete(placement.set.jobId);
+    return batch;
+  }
 }

@@ -72,6 +72,7 @@ export function everCandidates(index: SystemIndex, set: QueuedSet, recipe: Queue
 }
 
 export function processSet(index: SystemIndex, set: QueuedSet): ProcessDecision {
+  if (set.recipes.length === 1) return processSingle(index, set, set.recipes[0] as QueuedRecipe);
   const candidates = set.recipes.map((recipe) => everCandidates(index, set, recipe));
   for (const [i, recipe] of set.recipes.entries()) {
     if ((candidates[i] as Bitset).isEmpty()) {
@@ -96,6 +97,44 @@ export function processSet(index: SystemIndex, set: QueuedSet): ProcessDecision 
     };
   }
   return { set, action: 'ok' };
+}
+
+/**
+ * processSet for the usual one-recipe set: only "none" and "exactly one" matter, so the
+ * candidates are counted up to two without building their bitset (a cold start processes
+ * thousands of sets).
+ */
+function processSingle(index: SystemIndex, set: QueuedSet, recipe: QueuedRecipe): ProcessDecision {
+  const count = countAll(
+    [
+      recipe.bits,
+      index.notRemovedMask,
+      index.labsWithTrees(recipe.treeIds, 'exists'),
+      index.reservableBy(set.ownerId, true),
+    ],
+    2,
+  );
+  if (count === 0) return { set, action: 'abort', reason: noCandidateReason(index, set, recipe) };
+  const rank = priorityRank(set.priority);
+  if (count === 1 && rank < PRIORITIES.length - 1)
+    return { set, action: 'bump', to: PRIORITIES[rank + 1] as Priority, recipeId: recipe.id };
+  return { set, action: 'ok' };
+}
+
+/** How many slots every mask holds, counting no further than `limit`. */
+function countAll(masks: readonly Bitset[], limit: number): number {
+  const words = masks.map((mask) => mask.words);
+  const length = Math.min(...words.map((w) => w.length));
+  let total = 0;
+  for (let i = 0; i < length; i++) {
+    let word = 0xffffffff;
+    for (const w of words) {
+      word &= w[i] as number;
+      if (word === 0) break;
+    }
+    for (; word !== 0; word &= word - 1) if (++total >= limit) return total;
+  }
+  return total;
 }
 
 /** The first rule that removed the last system, as a user would want to read it. */
@@ -153,9 +192,21 @@ export function planPass(
   random: Random = Math.random,
   focus?: PassFocus,
 ): Placement[] {
-  const placements: Placement[] = [];
+  return [...placements(index, sets, random, focus)];
+}
+
+/**
+ * planPass one placement at a time, in priority order, so the scheduler can commit the first
+ * placements while it plans the rest. The index's free systems are read once, at the start.
+ */
+export function* placements(
+  index: SystemIndex,
+  sets: readonly QueuedSet[],
+  random: Random = Math.random,
+  focus?: PassFocus,
+): Generator<Placement, void, undefined> {
   const freeNow = index.freeMask(true); // free and not Removed; Automated is checked per recipe
-  if (freeNow.isEmpty()) return placements;
+  if (freeNow.isEmpty()) return;
   const freeWords = freeNow.nonZeroWords();
   // A release frees a system or three: a word or two of `freed` to test per set.
   const freedWords = focus?.freed.nonZeroWords() ?? [];
@@ -185,14 +236,13 @@ export function planPass(
         ? placeSingle(index, set, candidates[0] as Bitset, random)
         : placeGang(index, set, candidates, random);
     if (!placement) continue;
-    placements.push(placement);
     for (const systemId of placement.systems.values()) {
       const slot = index.slotOfSystem(systemId);
       if (slot !== undefined) freeNow.set(slot, false);
     }
-    if (freeNow.isEmpty()) break;
+    yield placement;
+    if (freeNow.isEmpty()) return;
   }
-  return placements;
 }
 
 function placeSingle(

@@ -1,10 +1,12 @@
 /**
  * The scheduler process's loop (brief decision 3: events wake, a sweep repairs). Events
  * (recipes queued, systems changed, inventory changed) are recorded and wake one pass; a
- * pass re-reads exactly what the events named, processes new recipe sets, plans in memory
- * and commits in guarded batches. Passes never overlap; events arriving during a pass
- * trigger one more. The sweep compares the whole queue and every system's version with the
- * database and schedules a pass for whatever an event missed (Redis down, another process).
+ * pass re-reads exactly what the events named, processes new recipe sets, plans in memory,
+ * commits the assignments in guarded batches and then provisions the assigned sets.
+ * Passes never overlap; events arriving during a pass trigger one more. The sweep compares
+ * the whole queue and every system's version with the database and schedules a pass for
+ * whatever an event missed (Redis down, another process), including sets left Scheduled by
+ * a scheduler that died between assigning and provisioning them.
  *
  * Several schedulers may run at once: none can double-book (commit.ts re-checks under row
  * locks), the losers of a race see a conflict, re-read what they planned with and go on.
@@ -14,10 +16,11 @@ import type { Priority } from '../../../common/src/domain/status.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
 import { Bitset } from './bitset.js';
-import { commitBatches, commitPlacements } from './commit.js';
+import { setImmediate } from 'node:timers/promises';
+import { CommitQueue, commitPlacements } from './commit.js';
 import {
   compareSets,
-  planPass,
+  placements,
   processSet,
   type PassFocus,
   type Placement,
@@ -36,6 +39,7 @@ import {
   markProcessed,
   setIdsOfRecipes,
 } from './store.js';
+import { provisionSets, scheduledSetIds } from './provision.js';
 import { FilterCache, queuedSet } from './recipe-filter.js';
 import { SystemIndex } from './system-index.js';
 
@@ -52,8 +56,10 @@ export interface SchedulerOptions {
   /** Publishes releases caused by aborts; the default publishes nothing. */
   events?: SchedulerEvents;
   random?: Random;
-  /** Called after each committed batch (benchmarks and tests measure with it). */
+  /** Called after each committed batch of assignments (benchmarks and tests measure with it). */
   onCommitted?: (placements: readonly Placement[], at: number) => void;
+  /** Called after each provisioned batch with the sets that went to Waiting. */
+  onProvisioned?: (setIds: readonly number[], at: number) => void;
 }
 
 export interface PassStats {
@@ -62,6 +68,7 @@ export interface PassStats {
   planned: number;
   committed: number;
   conflicts: number;
+  provisioned: number;
 }
 
 /** Where the last pass spent its time, milliseconds. */
@@ -69,9 +76,13 @@ export interface PassTimings {
   refresh: number;
   /** Deciding which new sets to abort or bump (in memory). */
   process: number;
+  /** Planning, with the first batches committing meanwhile. */
   plan: number;
+  /** From the end of planning until the last assignment is committed. */
   commit: number;
-  /** Writing the processing decisions (after the commits). */
+  /** Provisioning the assigned sets (watchdogs, installations, commands). */
+  provision: number;
+  /** Writing the processing decisions (after the provisioning). */
   persist: number;
 }
 
@@ -80,16 +91,28 @@ interface Pending {
   sets: Set<number>;
   recipes: Set<number>;
   inventory: boolean;
+  /** Look for sets left Scheduled (after a load or a sweep). */
+  stranded: boolean;
 }
 
 /** Commit transactions in flight during one pass. */
 const COMMIT_CONCURRENCY = 3;
+
+const emptyStats = (): PassStats => ({
+  processed: 0,
+  aborted: 0,
+  planned: 0,
+  committed: 0,
+  conflicts: 0,
+  provisioned: 0,
+});
 
 const emptyPending = (): Pending => ({
   systems: new Set(),
   sets: new Set(),
   recipes: new Set(),
   inventory: false,
+  stranded: false,
 });
 
 export class Scheduler {
@@ -112,8 +135,8 @@ export class Scheduler {
   private loaded = false;
   private readonly batchSize: number;
   private readonly random: Random;
-  readonly totals: PassStats = { processed: 0, aborted: 0, planned: 0, committed: 0, conflicts: 0 };
-  lastPassTimings: PassTimings = { refresh: 0, process: 0, plan: 0, commit: 0, persist: 0 };
+  readonly totals: PassStats = emptyStats();
+  lastPassTimings: PassTimings = { refresh: 0, process: 0, plan: 0, commit: 0, provision: 0, persist: 0 };
 
   constructor(private readonly options: SchedulerOptions) {
     this.batchSize = options.batchSize ?? 250;
@@ -196,6 +219,7 @@ export class Scheduler {
     for (const row of rows) this.sets.set(row.id, queuedSet(row, this.index, this.filters));
     this.ordered = undefined;
     this.focus = 'all';
+    this.pending.stranded = true;
     this.loaded = true;
   }
 
@@ -225,6 +249,7 @@ export class Scheduler {
     }
     for (const [id, set] of before) if (!queued.has(id) && this.sets.get(id) === set) this.sets.delete(id);
     this.pending.inventory = true;
+    this.pending.stranded = true;
     this.focus = 'all';
     await this.kick();
   }
@@ -246,86 +271,154 @@ export class Scheduler {
     } while (this.again && !this.stopped);
   }
 
-  /** One pass: refresh what is pending, process new sets, plan, commit. */
+  /** One pass: refresh what is pending, process new sets, plan, commit, provision. */
   async pass(): Promise<PassStats> {
-    const stats: PassStats = { processed: 0, aborted: 0, planned: 0, committed: 0, conflicts: 0 };
+    const stats = emptyStats();
     const t0 = performance.now();
-    await this.refresh();
+    const toProvision = await this.refresh();
     const t1 = performance.now();
     const persistProcessing = this.processNewSets(stats);
     const t2 = performance.now();
-    const ordered = this.inOrder();
     const focus = this.focus;
     this.focus = { sets: new Set(), freed: new Set() };
-    const placements = planPass(
+    const planned = placements(
       this.index,
-      ordered,
+      this.inOrder(),
       this.random,
       focus === 'all' ? undefined : this.focusOf(focus),
     );
-    const t3 = performance.now();
-    stats.planned = placements.length;
-    const batches = commitBatches(placements, this.batchSize);
-    const commitBatch = async (batch: Placement[]) => {
-      const started = performance.now();
-      let result: Awaited<ReturnType<typeof commitPlacements>>;
-      try {
-        result = await commitPlacements(this.options.db, batch, {
-          actor: this.options.actor,
-          labOfflineAfterMs: this.options.labOfflineAfterMs,
-        });
-      } catch (error) {
-        // The transaction rolled back: nothing of the batch was written. Its sets and systems
-        // are re-read and planned again; the other batches and the processing writes go on.
-        this.options.logger.error({ err: error, sets: batch.length }, 'commit failed; re-reading the batch');
-        result = {
-          committed: [],
-          conflicts: batch.map((placement) => ({ placement, reason: 'commit failed' })),
-        };
-      }
-      const { committed, conflicts } = result;
-      const at = performance.now();
-      this.options.logger.debug({ sets: batch.length, ms: Math.round(at - started) }, 'committed a batch');
-      for (const placement of committed) {
-        this.sets.delete(placement.set.id);
-        for (const systemId of placement.systems.values())
-          this.index.setUser(systemId, placement.set.ownerId);
-      }
-      for (const { placement, reason } of conflicts) {
-        this.options.logger.debug({ recipeSet: placement.set.id, reason }, 'placement conflict');
-        this.pending.sets.add(placement.set.id);
-        for (const systemId of placement.systems.values()) this.pending.systems.add(systemId);
-        // Labs and policies too: a lab silently gone offline conflicts until they are re-read.
-        this.pending.inventory = true;
-        this.focus = 'all';
-      }
-      stats.committed += committed.length;
-      stats.conflicts += conflicts.length;
-      if (committed.length) this.options.onCommitted?.(committed, at);
-    };
-    const committers = Array.from({ length: Math.min(COMMIT_CONCURRENCY, batches.length) }, async () => {
-      for (let batch = batches.shift(); batch; batch = batches.shift()) await commitBatch(batch);
-    });
-    await Promise.all(committers);
+    const t3 = await this.commitWhilePlanning(planned, stats, toProvision);
     const t4 = performance.now();
+    stats.provisioned = await this.provision(toProvision);
+    const t5 = performance.now();
     await persistProcessing();
     this.lastPassTimings = {
       refresh: t1 - t0,
       process: t2 - t1,
       plan: t3 - t2,
       commit: t4 - t3,
-      persist: performance.now() - t4,
+      provision: t5 - t4,
+      persist: performance.now() - t5,
     };
     for (const key of Object.keys(stats) as (keyof PassStats)[]) this.totals[key] += stats[key];
-    if (stats.committed || stats.conflicts || stats.aborted)
+    if (stats.committed || stats.conflicts || stats.aborted || stats.provisioned)
       this.options.logger.info({ ...stats, queued: this.sets.size }, 'scheduling pass');
     return stats;
   }
 
-  private async refresh(): Promise<void> {
+  /**
+   * Commits placements while the planner produces the rest: a committer takes each full
+   * batch as soon as it is planned, so PostgreSQL writes on its core while this process plans
+   * on its own. Returns when planning ended; resolves after the last commit.
+   */
+  private async commitWhilePlanning(
+    planned: Iterable<Placement>,
+    stats: PassStats,
+    committedSets: number[],
+  ): Promise<number> {
+    const queue = new CommitQueue(this.batchSize);
+    let planning = true;
+    // Idle committers wait on this; it is replaced each time it wakes them.
+    let wakeCommitters = () => {};
+    let batchReady = new Promise<void>((resolve) => (wakeCommitters = resolve));
+    const wake = () => {
+      wakeCommitters();
+      batchReady = new Promise<void>((resolve) => (wakeCommitters = resolve));
+    };
+    const committer = async () => {
+      for (;;) {
+        const batch = queue.take(!planning);
+        if (batch) await this.commitBatch(batch, stats, committedSets);
+        else if (!planning) return;
+        else await batchReady;
+      }
+    };
+    const committers = Array.from({ length: COMMIT_CONCURRENCY }, committer);
+    for (const placement of planned) {
+      queue.add(placement);
+      // After each batch's worth, the committers get the event loop to send and read.
+      if (++stats.planned % this.batchSize === 0) {
+        wake();
+        await setImmediate();
+      }
+    }
+    const planEnd = performance.now();
+    planning = false;
+    wake();
+    await Promise.all(committers);
+    return planEnd;
+  }
+
+  private async commitBatch(batch: Placement[], stats: PassStats, committedSets: number[]): Promise<void> {
+    const started = performance.now();
+    let result: Awaited<ReturnType<typeof commitPlacements>>;
+    try {
+      result = await commitPlacements(this.options.db, batch, {
+        actor: this.options.actor,
+        labOfflineAfterMs: this.options.labOfflineAfterMs,
+      });
+    } catch (error) {
+      // The transaction rolled back: nothing of the batch was written. Its sets and systems
+      // are re-read and planned again; the other batches and the processing writes go on.
+      this.options.logger.error({ err: error, sets: batch.length }, 'commit failed; re-reading the batch');
+      result = {
+        committed: [],
+        conflicts: batch.map((placement) => ({ placement, reason: 'commit failed' })),
+      };
+    }
+    const { committed, conflicts } = result;
+    const at = performance.now();
+    this.options.logger.debug({ sets: batch.length, ms: Math.round(at - started) }, 'committed a batch');
+    for (const placement of committed) {
+      this.sets.delete(placement.set.id);
+      committedSets.push(placement.set.id);
+      for (const systemId of placement.systems.values()) this.index.setUser(systemId, placement.set.ownerId);
+    }
+    for (const { placement, reason } of conflicts) {
+      this.options.logger.debug({ recipeSet: placement.set.id, reason }, 'placement conflict');
+      this.pending.sets.add(placement.set.id);
+      for (const systemId of placement.systems.values()) this.pending.systems.add(systemId);
+      // Labs and policies too: a lab silently gone offline conflicts until they are re-read.
+      this.pending.inventory = true;
+      this.focus = 'all';
+    }
+    stats.committed += committed.length;
+    stats.conflicts += conflicts.length;
+    if (committed.length) this.options.onCommitted?.(committed, at);
+  }
+
+  /**
+   * Provisions the sets this pass assigned (and any found stranded), in batches side by side
+   * like the commits. A batch that fails stays Scheduled for the sweep to find.
+   */
+  private async provision(setIds: number[]): Promise<number> {
+    const batches: number[][] = [];
+    for (let i = 0; i < setIds.length; i += this.batchSize) batches.push(setIds.slice(i, i + this.batchSize));
+    let provisioned = 0;
+    const provisioners = Array.from({ length: Math.min(COMMIT_CONCURRENCY, batches.length) }, async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+        try {
+          const done = await provisionSets(this.options.db, batch);
+          provisioned += done.length;
+          if (done.length) this.options.onProvisioned?.(done, performance.now());
+        } catch (error) {
+          this.options.logger.error(
+            { err: error, sets: batch.length },
+            'provisioning failed; the sweep retries',
+          );
+        }
+      }
+    });
+    await Promise.all(provisioners);
+    return provisioned;
+  }
+
+  /** Re-reads what is pending; returns the stranded sets to provision (when asked to look). */
+  private async refresh(): Promise<number[]> {
     const pending = this.pending;
     this.pending = emptyPending();
     const { db } = this.options;
+    const stranded = pending.stranded ? await scheduledSetIds(db) : [];
     if (pending.inventory) {
       this.index.setContext(await loadInventoryContext(db, new Date(), this.options.labOfflineAfterMs));
     }
@@ -360,6 +453,7 @@ export class Scheduler {
       const focus = this.focus;
       if (focus !== 'all') for (const row of rows) focus.sets.add(row.id);
     }
+    return stranded;
   }
 
   private focusOf(focus: { sets: Set<number>; freed: Set<number> }): PassFocus {

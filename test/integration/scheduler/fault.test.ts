@@ -3,7 +3,8 @@
 // A simulated lab finishes every assigned recipe so systems are released and reused. The
 // verdict comes from the append-only assignment history, not from the final state alone:
 // every recipe assigned at most once, and exactly once unless it was aborted as hopeless;
-// no system ever holds two recipes; every recipe set assigned whole in one transaction.
+// no system ever holds two recipes; every recipe set assigned whole in one transaction;
+// every assigned set provisioned exactly once, even when its scheduler died in between.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -262,7 +263,16 @@ describe('three schedulers under kill -9', () => {
     );
     for (const events of multiHost) expect(new Set(events.map((e) => labOf.get(e.systemId))).size).toBe(1);
 
-    // 4. Nothing left behind: every system free, no open reservation.
+    // 4. Every recipe that ran was provisioned exactly once, also when the scheduler that
+    // assigned it was killed before provisioning it (the simulated lab only finishes
+    // provisioned sets, so a set left Scheduled would also keep the loop above from ending).
+    const installationsOf = new Map<number, number>();
+    for (const { recipeId } of await db.installation.findMany({ select: { recipeId: true } }))
+      if (recipeId !== null) installationsOf.set(recipeId, (installationsOf.get(recipeId) ?? 0) + 1);
+    expect(ran.filter((r) => installationsOf.get(r.id) !== 1).map((r) => r.id)).toEqual([]);
+    expect(await db.recipeSet.count({ where: { status: 'Scheduled' } })).toBe(0);
+
+    // 5. Nothing left behind: every system free, no open reservation.
     expect(await db.system.count({ where: { userId: { not: null } } })).toBe(0);
     expect(await db.reservation.count({ where: { finishTime: null } })).toBe(0);
   }, 360_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { commitBatches } from '../../../server/src/scheduler/commit.js';
+import { CommitQueue } from '../../../server/src/scheduler/commit.js';
 import type { Placement, QueuedSet } from '../../../server/src/scheduler/planner.js';
 
 function placement(setId: number, jobId: number): Placement {
@@ -7,28 +7,33 @@ function placement(setId: number, jobId: number): Placement {
   return { set, labId: 1, systems: new Map([[setId, setId]]) };
 }
 
-describe('commitBatches', () => {
-  it('keeps every set of a job in one batch, whatever the batch size', () => {
+const ids = (batch: Placement[] | undefined) => batch?.map((p) => p.set.id);
+
+describe('CommitQueue', () => {
+  it('keeps a job’s later sets in its batch until a committer takes that batch', () => {
+    const queue = new CommitQueue(2);
     // Job 7's sets are far apart in planning order (priority first), as a cold pass gives them.
-    const placements = [placement(1, 7), placement(2, 8), placement(3, 9), placement(4, 7), placement(5, 10)];
-    const batches = commitBatches(placements, 2);
-    const batchOfJob = new Map<number, number>();
-    batches.forEach((batch, i) =>
-      batch.forEach((p) => {
-        expect(batchOfJob.get(p.set.jobId) ?? i).toBe(i);
-        batchOfJob.set(p.set.jobId, i);
-      }),
-    );
-    expect(
-      batches
-        .flat()
-        .map((p) => p.set.id)
-        .sort(),
-    ).toEqual([1, 2, 3, 4, 5]);
-    expect(batches.map((b) => b.map((p) => p.set.id))).toEqual([[1, 4], [2, 3], [5]]);
+    for (const [setId, jobId] of [
+      [1, 7],
+      [2, 8],
+      [3, 9],
+      [4, 7],
+      [5, 10],
+    ] as const)
+      queue.add(placement(setId, jobId));
+    expect(ids(queue.take(false))).toEqual([1, 2, 4]);
+    // Taken: job 7's next set starts a new batch (it will wait for the first one's job lock).
+    queue.add(placement(6, 7));
+    expect(ids(queue.take(false))).toEqual([3, 5]);
+    expect(queue.take(false)).toBeUndefined();
+    expect(ids(queue.take(true))).toEqual([6]);
+    expect(queue.take(true)).toBeUndefined();
   });
 
-  it('gives no batch for no placements', () => {
-    expect(commitBatches([], 250)).toEqual([]);
+  it('hands out only full batches while planning goes on', () => {
+    const queue = new CommitQueue(250);
+    queue.add(placement(1, 1));
+    expect(queue.take(false)).toBeUndefined();
+    expect(ids(queue.take(true))).toEqual([1]);
   });
 });
