@@ -17,6 +17,7 @@ import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
 import { Bitset } from './bitset.js';
 import { setImmediate } from 'node:timers/promises';
+import { forEachConcurrently } from '../../../common/src/for-each-concurrently.js';
 import { CommitQueue, commitPlacements } from './commit.js';
 import {
   compareSets,
@@ -95,8 +96,10 @@ interface Pending {
   stranded: boolean;
 }
 
-/** Commit transactions in flight during one pass. */
+/** Commit (and provisioning) transactions in flight during one pass. */
 const COMMIT_CONCURRENCY = 3;
+/** Processing writes (aborts, bumps) in flight after a pass. */
+const WRITES_IN_FLIGHT = 4;
 
 const emptyStats = (): PassStats => ({
   processed: 0,
@@ -395,21 +398,18 @@ export class Scheduler {
     const batches: number[][] = [];
     for (let i = 0; i < setIds.length; i += this.batchSize) batches.push(setIds.slice(i, i + this.batchSize));
     let provisioned = 0;
-    const provisioners = Array.from({ length: Math.min(COMMIT_CONCURRENCY, batches.length) }, async () => {
-      for (let batch = batches.shift(); batch; batch = batches.shift()) {
-        try {
-          const done = await provisionSets(this.options.db, batch);
-          provisioned += done.length;
-          if (done.length) this.options.onProvisioned?.(done, performance.now());
-        } catch (error) {
-          this.options.logger.error(
-            { err: error, sets: batch.length },
-            'provisioning failed; the sweep retries',
-          );
-        }
+    await forEachConcurrently(batches, COMMIT_CONCURRENCY, async (batch) => {
+      try {
+        const done = await provisionSets(this.options.db, batch);
+        provisioned += done.length;
+        if (done.length) this.options.onProvisioned?.(done, performance.now());
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, sets: batch.length },
+          'provisioning failed; the sweep retries',
+        );
       }
     });
-    await Promise.all(provisioners);
     return provisioned;
   }
 
@@ -513,17 +513,19 @@ export class Scheduler {
     return async () => {
       const { db, logger } = this.options;
       await markProcessed(db, fine, now);
-      for (const bump of bumps) {
+      // One transaction each (a job lock and a roll-up): side by side, a cold start's hundred
+      // aborts no longer hold the next pass back for seconds.
+      await forEachConcurrently(bumps, WRITES_IN_FLIGHT, async (bump) => {
         // Another scheduler may have processed the set first: then its decision stands.
         if (!(await bumpPriority(db, bump.set.id, bump.from, bump.to, bump.reason, now))) {
           this.pending.sets.add(bump.set.id);
           this.again = true;
         }
-      }
-      for (const { setId, reason } of aborts) {
+      });
+      await forEachConcurrently(aborts, WRITES_IN_FLIGHT, async ({ setId, reason }) => {
         logger.info({ recipeSet: setId, reason }, 'aborting recipe set');
         await abortSet(db, setId, reason, this.options.events ?? noSchedulerEvents, now);
-      }
+      });
     };
   }
 }

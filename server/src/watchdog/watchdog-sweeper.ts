@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { formatTaskspec } from '../../../common/src/domain/taskspec.js';
+import { forEachConcurrently } from '../../../common/src/for-each-concurrently.js';
 import { groupBy } from '../../../common/src/group-by.js';
 import type { Db } from '../db/prisma.js';
 import type { SchedulerEvents } from '../events/scheduler-events.js';
@@ -158,15 +159,3 @@ export class WatchdogSweeper {
  * while leaving most of the pool to the API.
  */
 const ABORTS_IN_FLIGHT = 4;
-
-async function forEachConcurrently<T>(
-  items: readonly T[],
-  concurrency: number,
-  run: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
