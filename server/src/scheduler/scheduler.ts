@@ -16,9 +16,9 @@ import type { Priority } from '../../../common/src/domain/status.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
 import { Bitset } from './bitset.js';
-import { setImmediate } from 'node:timers/promises';
 import { forEachConcurrently } from '../../../common/src/for-each-concurrently.js';
-import { CommitQueue, commitPlacements } from './commit.js';
+import { commitPlacements } from './commit.js';
+import { commitWhilePlanning } from './commit-pipeline.js';
 import {
   compareSets,
   placements,
@@ -290,7 +290,12 @@ export class Scheduler {
       this.random,
       focus === 'all' ? undefined : this.focusOf(focus),
     );
-    const t3 = await this.commitWhilePlanning(planned, stats, toProvision);
+    const t3 = await commitWhilePlanning(planned, {
+      batchSize: this.batchSize,
+      concurrency: COMMIT_CONCURRENCY,
+      commit: (batch) => this.commitBatch(batch, stats, toProvision),
+      planned: () => stats.planned++,
+    });
     const t4 = performance.now();
     stats.provisioned = await this.provision(toProvision);
     const t5 = performance.now();
@@ -307,49 +312,6 @@ export class Scheduler {
     if (stats.committed || stats.conflicts || stats.aborted || stats.provisioned)
       this.options.logger.info({ ...stats, queued: this.sets.size }, 'scheduling pass');
     return stats;
-  }
-
-  /**
-   * Commits placements while the planner produces the rest: a committer takes each full
-   * batch as soon as it is planned, so PostgreSQL writes on its core while this process plans
-   * on its own. Returns when planning ended; resolves after the last commit.
-   */
-  private async commitWhilePlanning(
-    planned: Iterable<Placement>,
-    stats: PassStats,
-    committedSets: number[],
-  ): Promise<number> {
-    const queue = new CommitQueue(this.batchSize);
-    let planning = true;
-    // Idle committers wait on this; it is replaced each time it wakes them.
-    let wakeCommitters = () => {};
-    let batchReady = new Promise<void>((resolve) => (wakeCommitters = resolve));
-    const wake = () => {
-      wakeCommitters();
-      batchReady = new Promise<void>((resolve) => (wakeCommitters = resolve));
-    };
-    const committer = async () => {
-      for (;;) {
-        const batch = queue.take(!planning);
-        if (batch) await this.commitBatch(batch, stats, committedSets);
-        else if (!planning) return;
-        else await batchReady;
-      }
-    };
-    const committers = Array.from({ length: COMMIT_CONCURRENCY }, committer);
-    for (const placement of planned) {
-      queue.add(placement);
-      // After each batch's worth, the committers get the event loop to send and read.
-      if (++stats.planned % this.batchSize === 0) {
-        wake();
-        await setImmediate();
-      }
-    }
-    const planEnd = performance.now();
-    planning = false;
-    wake();
-    await Promise.all(committers);
-    return planEnd;
   }
 
   private async commitBatch(batch: Placement[], stats: PassStats, committedSets: number[]): Promise<void> {

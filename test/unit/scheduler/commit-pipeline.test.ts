@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CommitQueue } from '../../../server/src/scheduler/commit.js';
+import { CommitQueue, commitWhilePlanning } from '../../../server/src/scheduler/commit-pipeline.js';
 import type { Placement, QueuedSet } from '../../../server/src/scheduler/planner.js';
 
 function placement(setId: number, jobId: number): Placement {
@@ -35,5 +35,31 @@ describe('CommitQueue', () => {
     queue.add(placement(1, 1));
     expect(queue.take(false)).toBeUndefined();
     expect(ids(queue.take(true))).toEqual([1]);
+  });
+});
+
+describe('commitWhilePlanning', () => {
+  it('commits the first batches while later placements are still being planned, each placement once', async () => {
+    const log: string[] = [];
+    function* planned() {
+      for (let id = 1; id <= 5; id++) {
+        log.push(`plan ${id}`);
+        yield placement(id, id);
+      }
+      log.push('planned');
+    }
+    const committed: number[] = [];
+    await commitWhilePlanning(planned(), {
+      batchSize: 2,
+      concurrency: 2,
+      commit: async (batch) => {
+        log.push(`commit ${ids(batch)?.join(',')}`);
+        await Promise.resolve();
+        committed.push(...batch.map((p) => p.set.id));
+      },
+    });
+    expect(committed.sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(log.indexOf('commit 1,2')).toBeLessThan(log.indexOf('plan 3'));
+    expect(log.at(-1)).toBe('commit 5');
   });
 });
