@@ -34,11 +34,22 @@ export class Bitset {
     return out;
   }
 
+  // The word loops below do four words a turn: V8 spent more on the loop's own checks than
+  // on the operations. A cold start's 10,000 recipes × ~8 ANDs of 168 words: 60 → 22 ms.
+
   /** In place: this ∧ other. */
   and(other: Bitset): this {
     const a = this.words;
     const b = other.words;
-    for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) & (b[i] as number);
+    const end = a.length - (a.length % 4);
+    let i = 0;
+    for (; i < end; i += 4) {
+      a[i] = (a[i] as number) & (b[i] as number);
+      a[i + 1] = (a[i + 1] as number) & (b[i + 1] as number);
+      a[i + 2] = (a[i + 2] as number) & (b[i + 2] as number);
+      a[i + 3] = (a[i + 3] as number) & (b[i + 3] as number);
+    }
+    for (; i < a.length; i++) a[i] = (a[i] as number) & (b[i] as number);
     return this;
   }
 
@@ -46,7 +57,15 @@ export class Bitset {
   or(other: Bitset): this {
     const a = this.words;
     const b = other.words;
-    for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) | (b[i] as number);
+    const end = a.length - (a.length % 4);
+    let i = 0;
+    for (; i < end; i += 4) {
+      a[i] = (a[i] as number) | (b[i] as number);
+      a[i + 1] = (a[i + 1] as number) | (b[i + 1] as number);
+      a[i + 2] = (a[i + 2] as number) | (b[i + 2] as number);
+      a[i + 3] = (a[i + 3] as number) | (b[i + 3] as number);
+    }
+    for (; i < a.length; i++) a[i] = (a[i] as number) | (b[i] as number);
     return this;
   }
 
@@ -54,7 +73,15 @@ export class Bitset {
   andNot(other: Bitset): this {
     const a = this.words;
     const b = other.words;
-    for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) & ~(b[i] as number);
+    const end = a.length - (a.length % 4);
+    let i = 0;
+    for (; i < end; i += 4) {
+      a[i] = (a[i] as number) & ~(b[i] as number);
+      a[i + 1] = (a[i + 1] as number) & ~(b[i + 1] as number);
+      a[i + 2] = (a[i + 2] as number) & ~(b[i + 2] as number);
+      a[i + 3] = (a[i + 3] as number) & ~(b[i + 3] as number);
+    }
+    for (; i < a.length; i++) a[i] = (a[i] as number) & ~(b[i] as number);
     return this;
   }
 

@@ -1,9 +1,10 @@
 /**
  * The scheduler's in-memory view of the inventory (brief decision 2: match in memory,
  * commit in the database). Each system has a slot; facts the placement rules mask with are
- * kept as bitsets over slots, and filter leaves are evaluated once per distinct leaf over
- * every system and cached, so a new recipe's candidate set costs a few bitset operations
- * per node instead of one filter evaluation per system.
+ * kept as bitsets over slots, and filter leaves are evaluated once per distinct leaf (once
+ * per distinct value of the fact the leaf reads: fact-groups.ts) and cached, so a new
+ * recipe's candidate set costs a few bitset operations per node instead of one filter
+ * evaluation per system.
  *
  * Rules (reference/beaker.md §4.2, §4.4): a recipe may run on a system that matches its
  * filter, is Automated (any status but Removed with force=), is free, sits in an enabled and
@@ -12,9 +13,11 @@
  * somebody else.
  */
 import { compileNode, type HostPredicate } from '../../../common/src/host-filter/evaluate.js';
-import type { HostNode, SystemFacts } from '../../../common/src/host-filter/index.js';
+import type { HostNode } from '../../../common/src/host-filter/index.js';
 import type { SystemRecord } from '../modules/lab/system-facts.js';
 import { Bitset } from './bitset.js';
+import { fieldOf, groupByField, groupByKey, type GroupedFact } from './fact-groups.js';
+import { LeafCache } from './leaf-cache.js';
 
 /** A system as the index holds it: its facts and the ids the placement rules need. */
 export type IndexedSystem = SystemRecord;
@@ -60,15 +63,17 @@ export interface InventoryContext {
 
 const LEAF_CACHE_LIMIT = 20_000;
 
+/**
+ * Spare slots when the capacity grows, as a share of the systems. Every recipe's candidate
+ * bitset spans the capacity, so spare slots cost every bitset operation, while growing
+ * again (a rebuild of every recipe's bitset) is rare: with half as many spare, 5,000
+ * systems got 7,552 slots (236 words a bitset); now 5,376 (168 words), room for 376 more.
+ */
+const GROWTH_HEADROOM = 1 / 16;
+
 interface CachedLeaf {
   predicate: HostPredicate;
   bits: Bitset;
-}
-
-/** Systems with the same values for one key; `facts` is any one of them (a key_value leaf reads nothing else). */
-interface KeyGroup {
-  facts: SystemFacts;
-  slots: number[];
 }
 
 export class SystemIndex {
@@ -91,9 +96,13 @@ export class SystemIndex {
   private trees = new Map<number, IndexedTree>();
 
   // Derived caches, dropped when what they derive from changes.
-  private leaves = new Map<string, CachedLeaf>();
-  /** Per key: systems grouped by their values for it (see keyValueBits). */
-  private keyGroups = new Map<string, Map<string, KeyGroup>>();
+  private leaves = new LeafCache<CachedLeaf>();
+  /** Systems grouped by a field's value, by the field's name (see fact-groups.ts). */
+  private fieldGroups = new Map<string, GroupedFact>();
+  /** Systems grouped by their values, per key; built for every key at once. */
+  private keyGroups: Map<string, GroupedFact> | undefined;
+  /** Every system, as lacking a key that no system has. */
+  private lackingKey: GroupedFact | undefined;
   private reservable = new Map<number, Bitset>();
   private reservableEver = new Map<number, Bitset>();
   private labMasks = new Map<string, Bitset>();
@@ -149,7 +158,7 @@ export class SystemIndex {
     const needed = this.slotOf.size + systems.filter((s) => !this.slotOf.has(s.id)).length;
     let grew = false;
     if (needed > this.capacityValue) {
-      this.capacityValue = roundCapacity(needed * 1.5);
+      this.capacityValue = roundCapacity(needed + needed * GROWTH_HEADROOM);
       const all = [...this.systems()];
       this.slots = [];
       this.slotOf.clear();
@@ -160,7 +169,7 @@ export class SystemIndex {
       grew = true;
     }
     for (const system of systems) this.place(system);
-    this.keyGroups.clear();
+    this.dropGroups();
     this.reservable.clear();
     this.reservableEver.clear();
     this.labMasks.clear();
@@ -175,7 +184,7 @@ export class SystemIndex {
     this.slotOf.delete(systemId);
     this.vacant.push(slot);
     for (const leaf of this.leaves.values()) leaf.bits.set(slot, false);
-    this.keyGroups.clear();
+    this.dropGroups();
     this.reservable.clear();
     this.reservableEver.clear();
     this.labMasks.clear();
@@ -196,47 +205,58 @@ export class SystemIndex {
 
   /** Systems whose facts satisfy the node (a new bitset the caller may change). */
   matching(node: HostNode): Bitset {
-    return this.bitsOf(node).and(this.present);
+    return this.andInto(this.present.copy(), node);
   }
 
-  /** A new bitset for the node; leaves are combined from the cache without copying them. */
-  private bitsOf(node: HostNode): Bitset {
+  /**
+   * `out` ∧ the node's systems, in place. Nested `and`s (a recipe's filter is the user's
+   * `and` inside one with the implicit type, inside one with the tree's compatibility) are
+   * folded into `out` instead of each getting a bitset of its own; leaves are combined from
+   * the cache without copying them. `out` must lie within `present`. The children are
+   * walked by index: for-of over the frozen arrays of stored filters left an iterator
+   * result per child, ~4 MB of garbage at a cold start.
+   */
+  private andInto(out: Bitset, node: HostNode): Bitset {
     switch (node.kind) {
       case 'and':
-        return this.allOf(node.children);
-      case 'or': {
-        const out = new Bitset(this.capacityValue);
-        for (const child of node.children)
-          out.or(this.isLogic(child) ? this.bitsOf(child) : this.leafBits(child));
+        for (let i = 0; i < node.children.length; i++) this.andInto(out, node.children[i] as HostNode);
         return out;
-      }
+      case 'or':
+        return out.and(this.anyOf(node.children));
       case 'not':
-        return node.children.length === 0 ? this.present.copy() : this.allOf(node.children).not();
+        return node.children.length === 0 ? out : out.andNot(this.allOf(node));
       default:
-        return this.leafBits(node).copy();
+        return out.and(this.leafBits(node));
     }
   }
 
-  private allOf(children: readonly HostNode[]): Bitset {
+  /** The systems of an `and` or a `not`'s children: present ∧ each child. */
+  private allOf(node: HostNode & { children: HostNode[] }): Bitset {
     const out = this.present.copy();
-    for (const child of children) out.and(this.isLogic(child) ? this.bitsOf(child) : this.leafBits(child));
+    for (let i = 0; i < node.children.length; i++) this.andInto(out, node.children[i] as HostNode);
     return out;
   }
 
-  private isLogic(node: HostNode): boolean {
-    return node.kind === 'and' || node.kind === 'or' || node.kind === 'not';
+  /** An `or` without children is empty here, as it always was in the index (parsing drops such nodes). */
+  private anyOf(children: readonly HostNode[]): Bitset {
+    const out = new Bitset(this.capacityValue);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as HostNode;
+      if (child.kind === 'and') out.or(this.allOf(child));
+      else if (child.kind === 'not') out.or(this.andInto(this.present.copy(), child));
+      else if (child.kind === 'or') out.or(this.anyOf(child.children));
+      else out.or(this.leafBits(child));
+    }
+    return out;
   }
 
   private leafBits(node: HostNode): Bitset {
-    const key = JSON.stringify(node);
-    let leaf = this.leaves.get(key);
+    let leaf = this.leaves.get(node);
     if (!leaf) {
       if (this.leaves.size >= LEAF_CACHE_LIMIT) this.leaves.clear();
       const predicate = compileNode(node);
-      const bits =
-        node.kind === 'keyValue' ? this.keyValueBits(node.key, predicate) : this.evaluate(predicate);
-      leaf = { predicate, bits };
-      this.leaves.set(key, leaf);
+      leaf = { predicate, bits: this.groupedBits(node, predicate) ?? this.evaluate(predicate) };
+      this.leaves.set(node, leaf);
     }
     return leaf.bits;
   }
@@ -250,32 +270,30 @@ export class SystemIndex {
     return bits;
   }
 
-  /**
-   * A `<key_value>` leaf looks only at the system's values for its key, and thousands of
-   * systems share a few value lists (the synthetic lab's 10,000 recipes hold ~500 distinct
-   * key-value leaves): evaluate once per distinct list, then mark that list's systems.
-   */
-  private keyValueBits(key: string, predicate: HostPredicate): Bitset {
-    let groups = this.keyGroups.get(key);
-    if (!groups) {
-      groups = new Map();
-      for (let slot = 0; slot < this.slots.length; slot++) {
-        const system = this.slots[slot];
-        if (!system) continue;
-        const values = system.facts.keyValues.get(key);
-        const id = values ? values.join('\u0000') : '\u0001';
-        const group = groups.get(id);
-        if (group) group.slots.push(slot);
-        else groups.set(id, { facts: system.facts, slots: [slot] });
-      }
-      this.keyGroups.set(key, groups);
+  /** A leaf that reads one fact, evaluated once per distinct value of it (undefined for other leaves). */
+  private groupedBits(node: HostNode, predicate: HostPredicate): Bitset | undefined {
+    return this.groupsFor(node)?.bits(node, predicate, this.capacityValue);
+  }
+
+  private groupsFor(node: HostNode): GroupedFact | undefined {
+    if (node.kind === 'keyValue') {
+      this.keyGroups ??= groupByKey(this.slots);
+      return this.keyGroups.get(node.key) ?? (this.lackingKey ??= groupByField(this.slots, () => undefined));
     }
-    const bits = new Bitset(this.capacityValue);
-    for (const group of groups.values()) {
-      if (!predicate(group.facts)) continue;
-      for (const slot of group.slots) bits.set(slot);
+    const field = fieldOf(node);
+    if (!field) return undefined;
+    let grouped = this.fieldGroups.get(field.name);
+    if (!grouped) {
+      grouped = groupByField(this.slots, field.read);
+      this.fieldGroups.set(field.name, grouped);
     }
-    return bits;
+    return grouped;
+  }
+
+  private dropGroups(): void {
+    this.fieldGroups.clear();
+    this.keyGroups = undefined;
+    this.lackingKey = undefined;
   }
 
   // -------------------------------------------------------------------------------------
