@@ -26,7 +26,7 @@
 import pg from 'pg';
 import { MATCH_ALL, parseHostRequires, type SystemFacts } from '../../common/src/host-filter/index.js';
 import { Bitset } from '../../server/src/scheduler/bitset.js';
-import { SystemIndex } from '../../server/src/scheduler/system-index.js';
+import { indexOfFacts, type SystemIndex } from '../../server/src/scheduler/system-index.js';
 
 // ---------------------------------------------------------------------------------------
 // API
@@ -891,23 +891,12 @@ const wrap = (p: Extract<Pred, { kind: 'leaf' }>) =>
  * one cached bitset per distinct leaf), so the counts are the scheduler's. Slot i is system i.
  */
 class Matcher {
-  private readonly index = new SystemIndex();
+  private readonly index: SystemIndex;
   private readonly leaves = new Map<string, Bitset>();
   readonly all: Bitset;
 
   constructor(facts: readonly SystemFacts[]) {
-    this.index.upsert(
-      facts.map((f, i) => ({
-        id: i + 1,
-        ownerId: 0,
-        userId: null,
-        loanedToId: null,
-        labControllerId: null,
-        activeAccessPolicyId: null,
-        modifiedAt: 0,
-        facts: f,
-      })),
-    );
+    this.index = indexOfFacts(facts);
     this.all = this.index.matching(MATCH_ALL.root);
   }
 

@@ -55,15 +55,13 @@ export interface PipelineOptions {
   concurrency: number;
   /** Commits one batch; must not throw (a failed batch is the caller's conflict). */
   commit: (batch: Placement[]) => Promise<void>;
-  /** Called for each placement as it is planned. */
-  planned?: () => void;
 }
 
-/** Returns when planning ended (performance.now()), after the last commit. */
+/** After the last commit: how many placements were planned, and when planning ended (performance.now()). */
 export async function commitWhilePlanning(
   planned: Iterable<Placement>,
   options: PipelineOptions,
-): Promise<number> {
+): Promise<{ planned: number; planEnd: number }> {
   const queue = new CommitQueue(options.batchSize);
   let planning = true;
   // Idle committers wait on this; it is replaced each time it wakes them.
@@ -85,7 +83,6 @@ export async function commitWhilePlanning(
   let count = 0;
   for (const placement of planned) {
     queue.add(placement);
-    options.planned?.();
     // After each batch's worth, the committers get the event loop to send and read.
     if (++count % options.batchSize === 0) {
       wake();
@@ -96,5 +93,5 @@ export async function commitWhilePlanning(
   planning = false;
   wake();
   await Promise.all(committers);
-  return planEnd;
+  return { planned: count, planEnd };
 }

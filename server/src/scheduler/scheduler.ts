@@ -290,12 +290,13 @@ export class Scheduler {
       this.random,
       focus === 'all' ? undefined : this.focusOf(focus),
     );
-    const t3 = await commitWhilePlanning(planned, {
+    const pipeline = await commitWhilePlanning(planned, {
       batchSize: this.batchSize,
       concurrency: COMMIT_CONCURRENCY,
       commit: (batch) => this.commitBatch(batch, stats, toProvision),
-      planned: () => stats.planned++,
     });
+    stats.planned = pipeline.planned;
+    const t3 = pipeline.planEnd;
     const t4 = performance.now();
     stats.provisioned = await this.provision(toProvision);
     const t5 = performance.now();

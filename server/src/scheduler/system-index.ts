@@ -13,7 +13,7 @@
  * somebody else.
  */
 import { compileNode, type HostPredicate } from '../../../common/src/host-filter/evaluate.js';
-import type { HostNode } from '../../../common/src/host-filter/index.js';
+import type { HostNode, SystemFacts } from '../../../common/src/host-filter/index.js';
 import type { SystemRecord } from '../modules/lab/system-facts.js';
 import { Bitset } from './bitset.js';
 import { fieldOf, groupByField, groupByKey, type GroupedFact } from './fact-groups.js';
@@ -430,6 +430,27 @@ export class SystemIndex {
     if (old.labControllerId !== null) this.byLab.get(old.labControllerId)?.set(slot, false);
     this.byOwner.get(old.ownerId)?.set(slot, false);
   }
+}
+
+/**
+ * An index of bare facts, without owners, labs or policies, for matching filters alone (the
+ * host-filter tests, the benchmark's candidate statistics): system i + 1 holds facts[i].
+ */
+export function indexOfFacts(facts: readonly SystemFacts[]): SystemIndex {
+  const index = new SystemIndex();
+  index.upsert(
+    facts.map((f, i) => ({
+      id: i + 1,
+      ownerId: 0,
+      userId: null,
+      loanedToId: null,
+      labControllerId: null,
+      activeAccessPolicyId: null,
+      modifiedAt: 0,
+      facts: f,
+    })),
+  );
+  return index;
 }
 
 function maskFor(masks: Map<number, Bitset>, key: number, capacity: number): Bitset {

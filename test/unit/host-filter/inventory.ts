@@ -11,7 +11,7 @@ import type {
   SystemFacts,
 } from '../../../common/src/host-filter/index.js';
 import { explainHost, matchesHost, parseHostRequires } from '../../../common/src/host-filter/index.js';
-import { SystemIndex } from '../../../server/src/scheduler/system-index.js';
+import { indexOfFacts } from '../../../server/src/scheduler/system-index.js';
 
 /** Key.numeric, shared by every system as the scheduler's index does. */
 export const NUMERIC_KEYS: ReadonlySet<string> = new Set(['HVM', 'NR_DISKS', 'CPUFAMILY']);
@@ -376,19 +376,7 @@ export function parseOk(xml: string): HostFilter {
 }
 
 /** The scheduler's bitset index over the same inventory: it must agree with matchesHost. */
-const INDEX = new SystemIndex();
-INDEX.upsert(
-  INVENTORY.map((facts, i) => ({
-    id: i + 1,
-    ownerId: 1,
-    userId: null,
-    loanedToId: null,
-    labControllerId: null,
-    activeAccessPolicyId: null,
-    modifiedAt: 0,
-    facts,
-  })),
-);
+const INDEX = indexOfFacts(INVENTORY);
 
 /** Short names of the systems a filter matches, in inventory order. */
 export function matchingFilter(filter: HostFilter): string[] {

@@ -2,26 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { compileNode } from '../../../common/src/host-filter/evaluate.js';
 import type { HostNode, SystemFacts } from '../../../common/src/host-filter/index.js';
 import { Bitset } from '../../../server/src/scheduler/bitset.js';
-import { SystemIndex, type IndexedSystem } from '../../../server/src/scheduler/system-index.js';
+import { indexOfFacts, SystemIndex } from '../../../server/src/scheduler/system-index.js';
 import { INVENTORY, NUMERIC_KEYS } from '../host-filter/inventory.js';
-
-const indexed = (facts: readonly SystemFacts[]): IndexedSystem[] =>
-  facts.map((f, i) => ({
-    id: i + 1,
-    ownerId: 1,
-    userId: null,
-    loanedToId: null,
-    labControllerId: null,
-    activeAccessPolicyId: null,
-    modifiedAt: 0,
-    facts: f,
-  }));
-
-function indexOf(facts: readonly SystemFacts[]): SystemIndex {
-  const index = new SystemIndex();
-  index.upsert(indexed(facts));
-  return index;
-}
 
 /** The systems (1-based ids) the index matches, checked against the predicate on every system. */
 function matching(index: SystemIndex, facts: readonly SystemFacts[], node: HostNode): number[] {
@@ -55,7 +37,7 @@ describe('SystemIndex leaves', () => {
         excluded: [{ arch: 'x86_64', osMajor: 'X', osMinor: '1' }],
       },
     ];
-    const index = indexOf(facts);
+    const index = indexOfFacts(facts);
     // Has the key, and has the value '': the first and then the second leaf, cached apart.
     expect(matching(index, facts, { kind: 'keyValue', key: 'DISPLAY', op: '=' })).toEqual([1, 2]);
     expect(matching(index, facts, { kind: 'keyValue', key: 'DISPLAY', op: '=', value: '' })).toEqual([1]);
@@ -75,7 +57,7 @@ describe('SystemIndex leaves', () => {
       withKeyValues([['MODULE', ['igb']]]),
       withKeyValues([]),
     ];
-    const index = indexOf(facts);
+    const index = indexOfFacts(facts);
     // NR_DISKS is numeric: 04 = 4, and a list holding 4 matches.
     expect(matching(index, facts, { kind: 'keyValue', key: 'NR_DISKS', op: '=', value: '4' })).toEqual([
       1, 2, 3,
@@ -100,12 +82,12 @@ describe('SystemIndex leaves', () => {
       withKeyValues([['SPEED', ['04']]], new Set(['SPEED'])),
       withKeyValues([['SPEED', ['4']]], new Set()),
     ];
-    const index = indexOf(facts);
+    const index = indexOfFacts(facts);
     expect(matching(index, facts, { kind: 'keyValue', key: 'SPEED', op: '=', value: '4' })).toEqual([1, 2]);
   });
 
   it('agrees with the predicate on every leaf of the unit inventory, nested in and/or/not', () => {
-    const index = indexOf(INVENTORY);
+    const index = indexOfFacts(INVENTORY);
     const leaves: HostNode[] = [
       { kind: 'text', field: 'vendor', op: '=', value: 'Dell Inc.' },
       { kind: 'text', field: 'fqdn', op: 'like', value: '%lab2%' },
@@ -126,7 +108,7 @@ describe('SystemIndex leaves', () => {
 
 describe('SystemIndex capacity', () => {
   it('grows with a sixteenth to spare, not half', () => {
-    const index = indexOf(
+    const index = indexOfFacts(
       Array.from({ length: 5000 }, (_, i) => ({ ...(INVENTORY[0] as SystemFacts), fqdn: `s${i}` })),
     );
     expect(index.capacity).toBe(5376);
