@@ -3,11 +3,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { noSchedulerEvents } from '../../../server/src/events/scheduler-events.js';
 import { stop } from '../../../server/src/modules/jobs/job-lifecycle.js';
-import { commitPlacements } from '../../../server/src/scheduler/commit.js';
-import { provisionSets } from '../../../server/src/scheduler/provision.js';
-import { FilterCache, queuedSet } from '../../../server/src/scheduler/recipe-filter.js';
-import type { Scheduler } from '../../../server/src/scheduler/scheduler.js';
-import { loadQueuedSets } from '../../../server/src/scheduler/store.js';
 import {
   addSystem,
   assignments,
@@ -18,7 +13,7 @@ import {
   submit,
   testScheduler,
 } from '../../support/scheduler-lab.js';
-import { bearer, startTestServer, type TestServer } from '../../support/server.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
 
 let server: TestServer;
 let alice: string;
@@ -354,172 +349,5 @@ describe('events', () => {
     expect(await recipeStatus(jobId)).toEqual(['Queued']);
     await scheduler.sweep();
     expect(await recipeStatus(jobId)).toEqual(['Waiting']);
-  });
-});
-
-/**
- * Assigns the job's only set to the system and stops there, as a scheduler killed between
- * committing an assignment and provisioning it leaves things.
- */
-async function assignWithoutProvisioning(
-  scheduler: Scheduler,
-  jobId: number,
-  systemId: number,
-): Promise<number> {
-  await scheduler.load();
-  const [row] = (await loadQueuedSets(server.db)).filter((set) => set.jobId === jobId);
-  if (!row) throw new Error(`job ${jobId} has no queued set`);
-  const set = queuedSet(row, scheduler.index, new FilterCache());
-  const system = await server.db.system.findUniqueOrThrow({ where: { id: systemId } });
-  const result = await commitPlacements(
-    server.db,
-    [{ set, labId: system.labControllerId as number, systems: new Map([[set.recipes[0]!.id, systemId]]) }],
-    { actor: 'killed', labOfflineAfterMs: 60_000 },
-  );
-  expect(result.conflicts).toEqual([]);
-  return set.id;
-}
-
-describe('provisioning', () => {
-  it('provisions a set its scheduler assigned but did not provision, once, when the next scheduler starts', async () => {
-    const systemId = await addSystem(server, 'only.example.com');
-    const jobId = await submit(server, alice, jobXml([[{ tasks: 2 }]]));
-    const setId = await assignWithoutProvisioning(testScheduler(server), jobId, systemId);
-    const recipe = () =>
-      server.db.recipe.findFirstOrThrow({
-        where: { recipeSetId: setId },
-        include: { tasks: true, watchdog: true, installation: true },
-      });
-    const assigned = await recipe();
-    expect(assigned).toMatchObject({ status: 'Scheduled', watchdog: null, installation: null });
-    expect(assigned.tasks.map((t) => t.status)).toEqual(['Scheduled', 'Scheduled']);
-    expect((await server.db.recipeSet.findUniqueOrThrow({ where: { id: setId } })).status).toBe('Scheduled');
-    expect((await jobOf(jobId)).status).toBe('Scheduled');
-    expect(await server.db.command.count()).toBe(0);
-
-    const next = testScheduler(server, { actor: 'next' });
-    await next.start();
-    const provisioned = await recipe();
-    expect(provisioned.status).toBe('Waiting');
-    expect(provisioned.tasks.map((t) => t.status)).toEqual(['Waiting', 'Waiting']);
-    expect(provisioned.watchdog).toMatchObject({ killTime: null });
-    expect(provisioned.installation).toMatchObject({ systemId, distroName: 'ErlenLinux-1.0' });
-    expect((await jobOf(jobId)).status).toBe('Waiting');
-    const actions = async () =>
-      (await server.db.command.findMany({ orderBy: { id: 'asc' } })).map((c) => c.action);
-    expect(await actions()).toEqual(['clear_logs', 'configure_netboot', 'off', 'on']);
-
-    // A sweep, and two provisionings racing each other, find nothing more to do.
-    await next.sweep();
-    const raced = await Promise.all([provisionSets(server.db, [setId]), provisionSets(server.db, [setId])]);
-    expect(raced).toEqual([[], []]);
-    expect(await actions()).toEqual(['clear_logs', 'configure_netboot', 'off', 'on']);
-    expect((await server.db.assignmentEvent.findMany()).map((e) => e.actor)).toEqual(['killed']);
-  });
-
-  it('provisions a stranded set exactly once when two provisionings race', async () => {
-    const systemId = await addSystem(server, 'only.example.com');
-    const jobId = await submit(server, alice, jobXml([[{}]]));
-    const setId = await assignWithoutProvisioning(testScheduler(server), jobId, systemId);
-    const raced = await Promise.all([provisionSets(server.db, [setId]), provisionSets(server.db, [setId])]);
-    expect(raced.flat()).toEqual([setId]);
-    expect(await server.db.command.count()).toBe(4);
-    expect(await server.db.watchdog.count()).toBe(1);
-  });
-
-  it('does not provision a set cancelled after its assignment; its system goes back', async () => {
-    const systemId = await addSystem(server, 'only.example.com');
-    const jobId = await submit(server, alice, jobXml([[{}]]));
-    const setId = await assignWithoutProvisioning(testScheduler(server), jobId, systemId);
-    await stop(server.db, { jobId }, 'cancel', 'changed my mind');
-    expect(await provisionSets(server.db, [setId])).toEqual([]);
-    expect((await server.db.recipeSet.findUniqueOrThrow({ where: { id: setId } })).status).toBe('Cancelled');
-    expect((await server.db.system.findUniqueOrThrow({ where: { id: systemId } })).userId).toBeNull();
-    expect(await server.db.reservation.count({ where: { finishTime: null } })).toBe(0);
-    expect(await server.db.installation.count()).toBe(0);
-    expect(await server.db.watchdog.count()).toBe(0);
-    expect((await server.db.command.findMany({ orderBy: { id: 'asc' } })).map((c) => c.action)).toEqual([
-      'clear_netboot',
-      'off',
-    ]);
-  });
-});
-
-describe('explain', () => {
-  const explain = async (recipeId: number, token = alice) => {
-    const response = await server.app.inject({
-      method: 'GET',
-      url: `/recipes/${recipeId}/explain`,
-      headers: bearer(token),
-    });
-    return { status: response.statusCode, body: response.json() };
-  };
-
-  it('says how many systems match and, by group, why none can take the recipe now', async () => {
-    await addSystem(server, 'small.example.com', { memory: 2048 });
-    await addSystem(server, 'busy.example.com');
-    await addSystem(server, 'broken.example.com', { status: 'Broken' });
-    await addSystem(server, 'private.example.com', {
-      accessPolicy: [{ everybody: true, permission: 'view' }],
-    });
-    await server.db.system.update({ where: { fqdn: 'busy.example.com' }, data: { userId: aliceId } });
-    const jobId = await submit(
-      server,
-      alice,
-      jobXml([
-        [{ hostRequires: '<hostRequires><system><memory op="&gt;=" value="4096"/></system></hostRequires>' }],
-      ]),
-    );
-    const scheduler = testScheduler(server);
-    await scheduler.start();
-    const recipe = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId } } });
-    const { status, body } = await explain(recipe.id);
-    expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'Queued', systems: 4, matching: 3, available: 0, system: null });
-    expect(body.waiting).toEqual([
-      {
-        reason: 'noPermission',
-        description: 'job owner may not reserve it',
-        count: 1,
-        examples: ['private.example.com'],
-      },
-      { reason: 'notAutomated', description: 'Broken or Manual', count: 1, examples: ['broken.example.com'] },
-      { reason: 'busy', description: 'busy (reserved)', count: 1, examples: ['busy.example.com'] },
-    ]);
-    expect(body.rejectedBy).toEqual([{ predicate: 'memory >= 4096', count: 1 }]);
-    expect(body.summary).toMatch(
-      /3 system\(s\) satisfy its filter, none can take it now: 1 job owner may not reserve it/,
-    );
-
-    await server.db.system.update({ where: { fqdn: 'busy.example.com' }, data: { userId: null } });
-    expect((await explain(recipe.id)).body).toMatchObject({ available: 1 });
-    await scheduler.sweep();
-    expect((await explain(recipe.id)).body.summary).toBe(`R:${recipe.id} is Waiting on busy.example.com`);
-  });
-
-  it('counts and names only systems the caller may see', async () => {
-    await addSystem(server, 'hidden.example.com', { accessPolicy: [] });
-    await addSystem(server, 'shown.example.com', { status: 'Broken' });
-    const jobId = await submit(
-      server,
-      alice,
-      jobXml([[{ hostRequires: '<hostRequires force="hidden.example.com"/>' }]]),
-    );
-    const recipe = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId } } });
-    // A filter naming a hidden system learns nothing about it, not even that it exists.
-    expect((await explain(recipe.id)).body).toMatchObject({ systems: 1, matching: 0, waiting: [] });
-    expect((await explain(recipe.id, server.adminToken)).body).toMatchObject({
-      systems: 2,
-      matching: 1,
-      waiting: [expect.objectContaining({ reason: 'noPermission', examples: ['hidden.example.com'] })],
-    });
-  });
-
-  it('answers 404 for an unknown recipe and 400 for a guest recipe', async () => {
-    expect((await explain(999999)).status).toBe(404);
-    await addSystem(server, 'host.example.com');
-    const jobId = await submit(server, alice, jobXml([[{ guest: true }]]));
-    const guest = await server.db.recipe.findFirstOrThrow({ where: { recipeSet: { jobId }, kind: 'guest' } });
-    expect((await explain(guest.id)).status).toBe(400);
   });
 });
