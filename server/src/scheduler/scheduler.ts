@@ -12,7 +12,6 @@
  * locks), the losers of a race see a conflict, re-read what they planned with and go on.
  */
 import type { Logger } from 'pino';
-import type { Priority } from '../../../common/src/domain/status.js';
 import type { Db } from '../db/prisma.js';
 import { noSchedulerEvents, type SchedulerEvent, type SchedulerEvents } from '../events/scheduler-events.js';
 import { Bitset } from './bitset.js';
@@ -22,7 +21,6 @@ import { commitWhilePlanning } from './commit-pipeline.js';
 import {
   compareSets,
   placements,
-  processSet,
   type PassFocus,
   type Placement,
   type QueuedRecipe,
@@ -30,16 +28,14 @@ import {
   type Random,
 } from './planner.js';
 import {
-  abortSet,
-  bumpPriority,
   loadInventoryContext,
   loadQueuedSets,
   loadQueuedSetVersions,
   loadSystems,
   loadSystemVersions,
-  markProcessed,
   setIdsOfRecipes,
 } from './store.js';
+import { processNewSets, writeProcessing } from './processing.js';
 import { provisionSets, scheduledSetIds } from './provision.js';
 import { FilterCache, queuedSet } from './recipe-filter.js';
 import { SystemIndex } from './system-index.js';
@@ -98,8 +94,6 @@ interface Pending {
 
 /** Commit (and provisioning) transactions in flight during one pass. */
 const COMMIT_CONCURRENCY = 3;
-/** Processing writes (aborts, bumps) in flight after a pass. */
-const WRITES_IN_FLIGHT = 4;
 
 const emptyStats = (): PassStats => ({
   processed: 0,
@@ -280,7 +274,7 @@ export class Scheduler {
     const t0 = performance.now();
     const toProvision = await this.refresh();
     const t1 = performance.now();
-    const persistProcessing = this.processNewSets(stats);
+    const persistProcessing = this.applyProcessing(stats);
     const t2 = performance.now();
     const focus = this.focus;
     this.focus = { sets: new Set(), freed: new Set() };
@@ -440,55 +434,24 @@ export class Scheduler {
   }
 
   /**
-   * Beaker's New → Processed, once per set: abort the hopeless, bump the single-candidate.
-   * Decided and applied in memory before planning (a bumped set is planned at its new
-   * priority); written by the returned function after the pass's commits, so a queue of
-   * thousands of new sets does not delay its first assignments. A crash before the writes
-   * only means the next scheduler decides again.
+   * Processing (processing.ts) of the sets not processed yet, applied to the queue now;
+   * returns the writes, which the pass makes after its commits.
    */
-  private processNewSets(stats: PassStats): () => Promise<void> {
+  private applyProcessing(stats: PassStats): () => Promise<void> {
     const now = new Date();
-    const fine: number[] = [];
-    const aborts: { setId: number; reason: string }[] = [];
-    const bumps: { set: QueuedSet; from: Priority; to: Priority; reason: string }[] = [];
-    for (const set of this.sets.values()) {
-      if (set.processed) continue;
-      const decision = processSet(this.index, set);
-      stats.processed++;
-      set.processed = true;
-      if (decision.action === 'abort') {
-        this.sets.delete(set.id);
-        stats.aborted++;
-        aborts.push({ setId: set.id, reason: decision.reason });
-      } else if (decision.action === 'bump') {
-        bumps.push({
-          set,
-          from: set.priority,
-          to: decision.to,
-          reason: `R:${decision.recipeId} matches exactly one system`,
-        });
-        set.priority = decision.to;
-        this.ordered = undefined;
-      } else {
-        fine.push(set.id);
-      }
-    }
+    const decisions = processNewSets(this.index, this.sets.values());
+    stats.processed = decisions.fine.length + decisions.aborts.length + decisions.bumps.length;
+    stats.aborted = decisions.aborts.length;
+    for (const { setId } of decisions.aborts) this.sets.delete(setId);
+    if (decisions.bumps.length) this.ordered = undefined;
     return async () => {
-      const { db, logger } = this.options;
-      await markProcessed(db, fine, now);
-      // One transaction each (a job lock and a roll-up): side by side, a cold start's hundred
-      // aborts no longer hold the next pass back for seconds.
-      await forEachConcurrently(bumps, WRITES_IN_FLIGHT, async (bump) => {
-        // Another scheduler may have processed the set first: then its decision stands.
-        if (!(await bumpPriority(db, bump.set.id, bump.from, bump.to, bump.reason, now))) {
-          this.pending.sets.add(bump.set.id);
-          this.again = true;
-        }
+      const lost = await writeProcessing(this.options.db, decisions, {
+        logger: this.options.logger,
+        events: this.options.events ?? noSchedulerEvents,
+        now,
       });
-      await forEachConcurrently(aborts, WRITES_IN_FLIGHT, async ({ setId, reason }) => {
-        logger.info({ recipeSet: setId, reason }, 'aborting recipe set');
-        await abortSet(db, setId, reason, this.options.events ?? noSchedulerEvents, now);
-      });
+      for (const setId of lost) this.pending.sets.add(setId);
+      if (lost.length) this.again = true;
     };
   }
 }
